@@ -1,0 +1,82 @@
+"""Check backprop against the slow, obvious alternative: finite differences.
+
+Seed 000 describes it: nudge one weight, run the forward pass again, and divide the change
+in the loss by the nudge. That costs one (here two) extra forward passes per input, where
+backprop needs one backward pass for all of them; but it needs no chain rule, so it is an
+independent witness of the gradients `backward()` computes.
+"""
+
+from .derivatives import grad
+from .value import Value, _real, no_grad
+
+
+class GradcheckError(AssertionError):
+    """Raised by `gradcheck` when backprop and finite differences disagree."""
+
+
+def central_difference(f, xs, i, eps=1e-6):
+    """(f(x + eps e_i) - f(x - eps e_i)) / (2 eps): the slope of f along input i.
+
+    `f` takes a list of Values and returns a Value (or a number); `xs` is a list of numbers.
+    The error of this estimate shrinks like eps^2, against eps for the one-sided difference.
+    """
+    xs = [float(x) for x in xs]
+    up, down = list(xs), list(xs)
+    up[i] += eps
+    down[i] -= eps
+    with no_grad():
+        return (_evaluate(f, up) - _evaluate(f, down)) / (2 * eps)
+
+
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Compare the gradients backprop gives for f at `inputs` with central finite differences.
+
+    `f` takes a list of Values and returns a Value; `inputs` is a list of numbers or Values
+    (only their data is used). Returns True when, for every input,
+    |analytic - numeric| <= atol + rtol * |numeric|; otherwise raises GradcheckError whose
+    message is a table of every input's value, analytic and numeric gradient, and error.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function of a list of Values, got {type(f).__name__}")
+    labels, xs = [], []
+    for i, x in enumerate(inputs):
+        labels.append(x.label if isinstance(x, Value) and x.label else f"x[{i}]")
+        xs.append(x.data if isinstance(x, Value) else _number(x, f"input {i}"))
+    if not xs:
+        raise ValueError("gradcheck needs at least one input")
+    leaves = [Value(x) for x in xs]
+    out = f(leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"f must return a Value, got {type(out).__name__}")
+    analytic = grad(out, leaves)
+    numeric = [central_difference(f, xs, i, eps) for i in range(len(xs))]
+    rows, failed = [], 0
+    for label, x, a, n in zip(labels, xs, analytic, numeric):
+        error = abs(a - n)
+        ok = error <= atol + rtol * abs(n)  # False for nan, so nan never passes
+        failed += not ok
+        rows.append((label, x, a, n, error, "ok" if ok else "FAIL"))
+    if failed:
+        settings = f"eps={eps}, atol={atol}, rtol={rtol}"
+        header = f"gradcheck failed for {failed} of {len(rows)} inputs ({settings}):"
+        raise GradcheckError(header + "\n" + _table(rows))
+    return True
+
+
+def _evaluate(f, xs):
+    out = f([Value(x) for x in xs])
+    return out.data if isinstance(out, Value) else _number(out, "f's result")
+
+
+def _number(x, what):
+    number = _real(x)
+    if number is None:
+        raise TypeError(f"{what} must be a real number or a Value, got {type(x).__name__}")
+    return number
+
+
+def _table(rows):
+    head = ("input", "value", "analytic", "numeric", "abs error", "")
+    cells = [head] + [(r[0], *(f"{v:.6g}" for v in r[1:5]), r[5]) for r in rows]
+    widths = [max(len(row[k]) for row in cells) for k in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)

@@ -1,0 +1,184 @@
+"""Facts about the graph and the backward pass: reuse, diamonds, depth, repeated calls, order."""
+
+import gc
+import math
+import sys
+import time
+
+import pytest
+from hypothesis import given, settings
+from optable import recipes, replay
+
+from autograd import Value, no_grad, topological_order, total
+
+
+def test_reused_input_counts_twice():
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_diamond_collects_both_paths():
+    x = Value(2.0)
+    a = x * 3  # da/dx = 3
+    b = x.exp()  # db/dx = e^2
+    (a * b).backward()  # d(ab)/dx = 3 b + a e^2
+    assert math.isclose(x.grad, 3 * math.exp(2) + 6 * math.exp(2), rel_tol=1e-15)
+
+
+def test_shared_subexpression_gets_every_contribution():
+    x = Value(0.5)
+    s = x.tanh()
+    y = s * s + s  # dy/ds = 2s + 1
+    y.backward()
+    assert math.isclose(s.grad, 2 * s.data + 1, rel_tol=1e-15)
+    assert math.isclose(x.grad, (2 * s.data + 1) * (1 - s.data**2), rel_tol=1e-15)
+
+
+def test_backward_twice_doubles_leaf_grads():
+    x, w = Value(1.5), Value(-0.5)
+    y = ((x * w).tanh() + x) ** 2
+    y.backward()
+    once = (x.grad, w.grad)
+    middle = y.inputs[0].grad
+    y.backward()
+    assert (x.grad, w.grad) == (2 * once[0], 2 * once[1])
+    assert y.inputs[0].grad == middle  # intermediates hold this pass's value, not a sum
+
+
+def test_intermediate_grads_are_reset_by_each_backward():
+    x = Value(2.0)
+    h = x * 3
+    y = h * h
+    y.backward()
+    assert h.grad == 12.0
+    z = h + 1  # a second root through the same intermediate
+    z.backward()
+    assert h.grad == 1.0 and x.grad == 36.0 + 3.0
+
+
+def test_backward_on_a_leaf_accumulates_one():
+    x = Value(4.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+def test_root_grad_is_one():
+    y = Value(2.0) * 3
+    y.backward()
+    y.backward()
+    assert y.grad == 1.0
+
+
+def test_deep_chain_needs_no_recursion():
+    """backward() on a chain 1,000,000 nodes deep, at the default recursion limit."""
+    limit = sys.getrecursionlimit()
+    x = Value(1.0)
+    y = x
+    start = time.perf_counter()
+    for _ in range(1_000_000):
+        y = y * 1.0
+    y.backward()
+    seconds = time.perf_counter() - start
+    assert x.grad == 1.0 and sys.getrecursionlimit() == limit
+    print(f"1,000,000-deep chain: build + backward {seconds:.2f} s")
+    del y  # freeing a deep chain must not overflow the C stack either
+
+
+def test_inputs_come_before_outputs_and_each_node_appears_once():
+    x = Value(1.0)
+    a = x * 2
+    b = a + x
+    c = b * a
+    order = topological_order(c)
+    assert len(order) == len(set(order)) == 5  # x, the constant 2, a, b, c
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:
+        for inp in node.inputs:
+            assert position[inp] < position[node]
+    assert order[-1] is c
+
+
+@settings(max_examples=200)
+@given(recipes())
+def test_topological_order_on_random_graphs(recipe):
+    leaves, steps = recipe
+    root = replay(steps, [Value(x) for x in leaves], 0)
+    order = topological_order(root)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order) and order[-1] is root
+    for node in order:
+        for inp in node.inputs:
+            assert position[inp] < position[node]
+    # every node reachable from the root is in the order
+    reachable, stack = {root}, [root]
+    while stack:
+        for inp in stack.pop().inputs:
+            if inp not in reachable:
+                reachable.add(inp)
+                stack.append(inp)
+    assert reachable == set(order)
+
+
+def test_order_is_deterministic():
+    def build():
+        x, y = Value(1.0, label="x"), Value(2.0, label="y")
+        return ((x * y + x).tanh() * (y - x)) ** 2
+
+    def labels(root):
+        return [(n.op, n.data) for n in topological_order(root)]
+
+    assert labels(build()) == labels(build())
+
+
+def test_first_operand_is_visited_first():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    order = topological_order(a + b)
+    assert order.index(a) < order.index(b)
+
+
+def test_no_grad_records_nothing_and_restores():
+    x = Value(2.0)
+    with no_grad():
+        y = (x * 3).tanh() + x
+        assert y.inputs == () and y.op == "" and y.local_grads == ()
+        with no_grad():
+            pass
+        z = x * 2
+        assert z.inputs == ()
+    w = x * 2
+    assert w.inputs[0] is x
+
+
+def test_no_grad_restores_after_an_exception():
+    x = Value(2.0)
+    with pytest.raises(ValueError):
+        with no_grad():
+            Value(-1.0).log()
+    assert (x * 2).inputs != ()
+
+
+def test_no_grad_works_as_a_decorator():
+    @no_grad()
+    def evaluate(v):
+        return v * v
+
+    assert evaluate(Value(3.0)).inputs == ()
+    assert (Value(3.0) * 2).inputs != ()
+
+
+def test_graph_has_no_reference_cycles():
+    """A graph is freed by reference counting alone: the cyclic collector finds nothing."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        xs = [Value(float(i)) for i in range(50)]
+        loss = total([(x * 0.5 + 1).tanh() ** 2 for x in xs]) / 3
+        loss.backward()
+        del loss, xs
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
