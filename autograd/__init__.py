@@ -6,7 +6,16 @@ A `Value` holds one number and records the operation and operands that produced 
 
 from .check import GradcheckError, central_difference, gradcheck
 from .derivatives import grad
-from .value import Constant, Value, as_value, no_grad, topological_order, total, weighted_sum
+from .value import (
+    Constant,
+    Value,
+    as_value,
+    linear,
+    no_grad,
+    topological_order,
+    total,
+    weighted_sum,
+)
 
 __all__ = [
     "Constant",
@@ -16,6 +25,7 @@ __all__ = [
     "central_difference",
     "grad",
     "gradcheck",
+    "linear",
     "no_grad",
     "topological_order",
     "total",

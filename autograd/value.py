@@ -11,6 +11,8 @@ topological order, and applies the chain rule on every edge:
 import math
 import numbers
 from contextlib import ContextDecorator
+from itertools import repeat
+from operator import mul
 
 _recording = True  # False inside `no_grad()`: operations then record no graph
 
@@ -157,9 +159,9 @@ class Value:
         Leaf gradients accumulate across calls (zero them between training steps);
         every other node's gradient is reset, so it holds d(self)/d(node) from this pass.
         """
-        order = topological_order(self)
+        order = topological_order(self, leaves=False)
         for node in order:
-            if node.inputs:
+            if node.inputs:  # (only the root can be a leaf here)
                 node.grad = 0.0
         self.grad += 1.0
         for node in reversed(order):
@@ -208,12 +210,42 @@ def as_value(x):
 def weighted_sum(w, x, b=0.0):
     """z = sum_i w_i x_i + b as ONE node (op 'linear'), with the seeds' local derivatives:
     dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1. Its inputs are (w_1..w_n, x_1..x_n, b)."""
-    if len(w) != len(x):
-        raise ValueError(f"weighted_sum needs as many weights as inputs, got {len(w)} and {len(x)}")
-    w, x, b = [as_value(v) for v in w], [as_value(v) for v in x], as_value(b)
-    wd, xd = [v.data for v in w], [v.data for v in x]
-    z = sum([wi * xi for wi, xi in zip(wd, xd)], b.data)
-    return _result(z, (*w, *x, b), (*xd, *wd, 1.0), "linear")
+    return linear([w], x, [b])[0]
+
+
+def linear(W, x, b):
+    """z_j = sum_i W[j][i] x_i + b[j] for every row j of W: the seeds' z = W a + b, as one
+    'linear' node per row (see `weighted_sum`). The rows share x, so its data is read once."""
+    if len(W) != len(b):
+        raise ValueError(
+            f"linear needs one bias per row of W, got {len(W)} rows and {len(b)} biases"
+        )
+    x = _values(x)
+    xd = [v.data for v in x]
+    zs = []
+    for w, b_j in zip(W, b):
+        if len(w) != len(x):
+            raise ValueError(
+                f"each row of W needs as many weights as inputs, got {len(w)} and {len(x)}"
+            )
+        try:  # fast path: w is a row of Values (a layer's weights)
+            wd = [v.data for v in w]
+            z = sum(map(mul, wd, xd), b_j.data)
+            if type(z) is not float:
+                raise TypeError
+        except (AttributeError, TypeError):  # numbers become Constants; anything else: TypeError
+            w, b_j = _values(w), as_value(b_j)
+            wd = [v.data for v in w]
+            z = sum(map(mul, wd, xd), b_j.data)
+        zs.append(_result(z, (*w, *x, b_j), (*xd, *wd, 1.0), "linear"))
+    return zs
+
+
+def _values(xs):
+    """xs as a sequence of Values (numbers become Constants), checked in one C-level pass."""
+    if all(map(isinstance, xs, repeat(Value))):
+        return xs
+    return [as_value(v) for v in xs]
 
 
 def total(terms):
@@ -224,11 +256,12 @@ def total(terms):
     return _result(math.fsum(t.data for t in terms), tuple(terms), (1.0,) * len(terms), "sum")
 
 
-def topological_order(root):
+def topological_order(root, leaves=True):
     """Every node root depends on, each after all of its inputs, root last.
 
     Depth-first and iterative (no recursion), so graphs of any depth work. The order is
     deterministic: it depends only on the graph and the order of each node's inputs.
+    With leaves=False, nodes without inputs are left out (backward() has nothing to do there).
     """
     order, visited, stack = [], set(), [root]
     while stack:
@@ -240,7 +273,7 @@ def topological_order(root):
             stack.append(node)
             stack.append(None)
             for x in reversed(node.inputs):  # reversed: the first operand is visited first
-                if x not in visited:
+                if (leaves or x.inputs) and x not in visited:
                     stack.append(x)
     return order
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from optable import BINARY, UNARY
 
-from autograd import Constant, Value, total, weighted_sum
+from autograd import Constant, Value, linear, total, weighted_sum
 from autograd.value import _result
 
 
@@ -335,3 +335,30 @@ def test_leaky_relu_slope_must_be_a_number():
 
 def test_relu_of_a_negative_is_plain_zero():
     assert repr(Value(-3.0).relu().data) == "0.0"
+
+
+def test_linear_makes_one_node_per_row_sharing_the_inputs():
+    W = [[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]]
+    x = [Value(3.0), Value(4.0)]
+    b = [Value(0.5), Value(-0.5)]
+    z = linear(W, x, b)
+    assert [v.data for v in z] == [11.5, -1.5]
+    assert z[1].inputs == (*W[1], *x, b[1]) and z[1].local_grads == (3.0, 4.0, -1.0, 0.5, 1.0)
+
+
+def test_linear_accepts_numbers_anywhere():
+    z = linear([[1, 2.0]], [3, Value(4.0)], [0])
+    assert z[0].data == 11.0 and isinstance(z[0].inputs[0], Constant)
+
+
+@pytest.mark.parametrize("bad", ["w", None, np.array([1.0])])
+def test_linear_rejects_non_numbers_in_the_weights(bad):
+    with pytest.raises(TypeError, match="expected a Value or a real number"):
+        linear([[Value(1.0), bad]], [1.0, 2.0], [0.0])
+
+
+def test_linear_checks_shapes():
+    with pytest.raises(ValueError, match="one bias per row of W, got 1 rows and 2 biases"):
+        linear([[1.0]], [1.0], [0.0, 0.0])
+    with pytest.raises(ValueError, match="as many weights as inputs, got 1 and 2"):
+        linear([[1.0]], [1.0, 2.0], [0.0])

@@ -1,0 +1,87 @@
+"""Optimizers: they hold state between steps, so they are classes. Each `step()` changes every
+parameter's data using its gradient; `zero_grad()` clears the gradients for the next step."""
+
+import math
+
+from autograd import Value
+from autograd.value import _real
+
+
+class Optimizer:
+    """Keeps the list of parameters and the learning rate; subclasses define `step()`."""
+
+    def __init__(self, params, lr):
+        params = list(params)
+        if not params:
+            raise ValueError("the optimizer got no parameters")
+        for p in params:
+            if not isinstance(p, Value):
+                raise TypeError(f"parameters must be Values, got {type(p).__name__}")
+        self.params = params
+        self.lr = _non_negative(lr, "lr", positive=True)
+
+    def zero_grad(self):
+        """Set every parameter's gradient to 0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent: w <- w - lr * dL/dw (seed 001's update), with optional momentum
+    (v <- momentum v + g; w <- w - lr v) and L2 weight decay (g = dL/dw + weight_decay w)."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__(params, lr)
+        self.momentum = _non_negative(momentum, "momentum")
+        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self):
+        """Move every parameter one step against its gradient."""
+        lr, mu, decay = self.lr, self.momentum, self.weight_decay
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data
+            if mu:
+                g = self.velocity[i] = mu * self.velocity[i] + g
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015): per-parameter steps scaled by running averages of the
+    gradient (m) and its square (v), with bias correction for the first steps."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        beta1, beta2 = betas
+        for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
+            if not 0.0 <= _non_negative(beta, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {beta!r}")
+        self.betas = (float(beta1), float(beta2))
+        self.eps = _non_negative(eps, "eps", positive=True)
+        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+        self.t = 0
+
+    def step(self):
+        """One Adam update of every parameter."""
+        self.t += 1
+        beta1, beta2 = self.betas
+        correction1, correction2 = 1 - beta1**self.t, 1 - beta2**self.t
+        for i, p in enumerate(self.params):
+            g = p.grad + self.weight_decay * p.data
+            self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
+            m_hat, v_hat = self.m[i] / correction1, self.v[i] / correction2
+            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+def _non_negative(x, name, positive=False):
+    number = _real(x)
+    if number is None or not (number > 0 if positive else number >= 0) or math.isinf(number):
+        kind = "positive" if positive else "non-negative"
+        raise ValueError(f"{name} must be a finite {kind} number, got {x!r}")
+    return number
