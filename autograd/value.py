@@ -171,6 +171,12 @@ class Value:
                 x.grad += local_grads[i] * grad  # chain rule: dL/dx += dnode/dx * dL/dnode
                 i += 1
 
+    def backward_steps(self):
+        """The same backward pass, one node per step, for stepping through it (autograd.steps)."""
+        from .steps import backward_steps
+
+        return backward_steps(self)
+
 
 class Constant(Value):
     """A plain number written into an expression (the 2 in `2 * x`): a leaf that nobody trains."""

@@ -199,6 +199,13 @@ class MLP(Module):
     def named_parameters(self):
         return [pair for layer in self.layers for pair in layer.named_parameters()]
 
+    @classmethod
+    def from_numpy(cls, weights, biases, **kwargs):
+        """An MLP holding the given weight matrices W^l and bias vectors b^l (see nn.convert)."""
+        from .convert import from_numpy
+
+        return from_numpy(weights, biases, **kwargs)
+
     def __repr__(self):
         return (
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
