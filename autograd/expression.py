@@ -1,0 +1,227 @@
+"""Arithmetic expressions typed by a user, turned into engine operations (never into Python).
+
+    evaluate("tanh(x * w + b) ** 2", {"x": 1.5, "w": -2.0, "b": 0.5})  ->  a Value
+
+The text is read by a small recursive-descent parser; nothing in it is ever passed to eval() or
+exec(), so a string from a user cannot run code. Grammar (the usual precedence, `**` binds
+tighter than a unary minus and associates to the right, as in Python):
+
+    expr   := term (("+" | "-") term)*
+    term   := unary (("*" | "/") unary)*
+    unary  := ("-" | "+") unary | power
+    power  := atom ("**" unary)?
+    atom   := NUMBER | NAME | FUNCTION "(" expr ")" | "(" expr ")"
+
+A sub-expression made only of numbers is computed at once (2 * 3 becomes 6), and a number
+exponent stays a number, so `x ** 2` draws as the op '**2'.
+"""
+
+import math
+import re
+
+from .value import Value
+
+FUNCTIONS = {
+    "abs": abs,
+    "exp": Value.exp,
+    "leaky_relu": Value.leaky_relu,
+    "log": Value.log,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "softplus": Value.softplus,
+    "sqrt": Value.sqrt,
+    "tanh": Value.tanh,
+}
+
+MAX_DEPTH = (
+    50  # nested parentheses/unary operators (each costs ~5 frames): refused, not a RecursionError
+)
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_]\w*)"
+    r"|(?P<op>\*\*|[-+*/()]))"
+)
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be read, with the position of the offending part."""
+
+    def __init__(self, message, text, position):
+        self.text, self.position = text, position
+        start = max(0, position - 30)
+        excerpt = ("..." if start else "") + text[start : position + 30]
+        excerpt += "..." if position + 30 < len(text) else ""
+        super().__init__(f"{message} at column {position + 1}: {excerpt!r}")
+
+
+def evaluate(text, variables):
+    """The Value of the expression `text`, with each name in `variables` (name -> number or
+    Value) a leaf Value labelled with its name. Raises ExpressionError for anything that is not
+    a well-formed expression over those names, the FUNCTIONS and numbers."""
+    if not isinstance(text, str):
+        raise TypeError(f"the expression must be a str, got {type(text).__name__}")
+    leaves = {}
+    for name, number in variables.items():
+        if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in FUNCTIONS:
+            raise ValueError(f"{name!r} cannot be a variable name")
+        leaves[name] = number if isinstance(number, Value) else Value(number, label=name)
+    parser = _Parser(text, leaves)
+    result = parser.expr(0)
+    if parser.peek() is not None:
+        parser.fail(f"unexpected {parser.peek()[1]!r}")
+    if not isinstance(result, Value):  # a constant expression: still a Value, so it can be drawn
+        result = Value(result)
+    return result
+
+
+def names(text):
+    """The variable names an expression uses, in order of first appearance."""
+    found = []
+    for kind, token, _ in _tokens(text):
+        if kind == "name" and token not in FUNCTIONS and token not in found:
+            found.append(token)
+    return found
+
+
+def _tokens(text):
+    """(kind, text, position) for each token; an ExpressionError at the first unreadable char."""
+    position, end = 0, len(text.rstrip())
+    while position < end:
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            start = len(text) - len(text[position:].lstrip())
+            hint = "; use ** for powers" if text[start] == "^" else ""
+            raise ExpressionError(f"unexpected character {text[start]!r}{hint}", text, start)
+        kind = match.lastgroup
+        yield kind, match.group(kind), match.start(kind)
+        position = match.end()
+
+
+class _Parser:
+    """Recursive descent over the token list; each method returns a Value or a plain number."""
+
+    def __init__(self, text, leaves):
+        self.text, self.leaves = text, leaves
+        self.tokens = list(_tokens(text))
+        self.i = 0
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self):
+        token = self.peek()
+        self.i += 1
+        return token
+
+    def fail(self, message):
+        token = self.peek()
+        position = token[2] if token else len(self.text)
+        raise ExpressionError(message, self.text, position)
+
+    def expect(self, op):
+        token = self.peek()
+        if token is None or token[1] != op:
+            self.fail(f"expected {op!r}" + ("" if token is None else f", found {token[1]!r}"))
+        self.take()
+
+    def expr(self, depth):
+        left = self.term(depth)
+        while self.peek() and self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            right = self.term(depth)
+            left = self.apply(op, left, right)
+        return left
+
+    def term(self, depth):
+        left = self.unary(depth)
+        while self.peek() and self.peek()[1] in ("*", "/"):
+            op = self.take()[1]
+            right = self.unary(depth)
+            left = self.apply(op, left, right)
+        return left
+
+    def unary(self, depth):
+        if depth > MAX_DEPTH:
+            self.fail(f"the expression nests deeper than {MAX_DEPTH} levels")
+        token = self.peek()
+        if token and token[1] in ("-", "+"):
+            self.take()
+            operand = self.unary(depth + 1)
+            return -operand if token[1] == "-" else operand
+        return self.power(depth)
+
+    def power(self, depth):
+        base = self.atom(depth)
+        if self.peek() and self.peek()[1] == "**":
+            self.take()
+            exponent = self.unary(depth + 1)
+            return self.apply("**", base, exponent)
+        return base
+
+    def atom(self, depth):
+        token = self.peek()
+        if token is None:
+            self.fail("the expression ends too early")
+        kind, text, position = token
+        if kind == "number":
+            self.take()
+            number = float(text)
+            if math.isinf(number):
+                self.i -= 1
+                self.fail(f"the number {text} is too large for a float")
+            return int(text) if number.is_integer() and text.isdigit() else number
+        if kind == "name":
+            self.take()
+            if text in FUNCTIONS:
+                self.expect("(")
+                argument = self.expr(depth + 1)
+                self.expect(")")
+                if not isinstance(argument, Value):
+                    argument = Value(argument)
+                return self.call(FUNCTIONS[text], text, argument, position)
+            if text not in self.leaves:
+                raise ExpressionError(
+                    f"unknown name {text!r} (set it, e.g. --set {text}=1.0)", self.text, position
+                )
+            return self.leaves[text]
+        if text == "(":
+            self.take()
+            inner = self.expr(depth + 1)
+            self.expect(")")
+            return inner
+        self.fail(f"unexpected {text!r}")
+
+    def apply(self, op, left, right):
+        """left op right, with the engine's operations (or plain arithmetic for two numbers)."""
+        position = self.tokens[self.i - 1][2] if self.i else 0
+        try:
+            if op == "+":
+                return left + right
+            if op == "-":
+                return left - right
+            if op == "*":
+                return left * right
+            if op == "/":
+                if not isinstance(left, Value) and not isinstance(right, Value) and right == 0:
+                    raise ZeroDivisionError("division by zero")
+                return left / right
+            if not isinstance(left, Value) and not isinstance(right, Value):
+                return _number_power(left, right)
+            return left**right
+        except (ArithmeticError, ValueError) as error:
+            raise ExpressionError(str(error), self.text, position) from None
+
+    def call(self, function, name, argument, position):
+        try:
+            return function(argument)
+        except (ArithmeticError, ValueError) as error:
+            raise ExpressionError(f"{name}: {error}", self.text, position) from None
+
+
+def _number_power(base, exponent):
+    """base ** exponent for two numbers, refusing what is not a real number."""
+    if base < 0 and not float(exponent).is_integer():
+        raise ValueError(f"** with a negative base ({base!r}) needs an integer exponent")
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError("0 cannot be raised to a negative power")
+    return math.pow(base, exponent)  # a float; OverflowError when too large
