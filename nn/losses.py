@@ -8,6 +8,9 @@ Each docstring gives the formula and its derivative with respect to the predicti
 number the chain rule starts from at the output layer (seed 001's Step 1).
 """
 
+import math
+import numbers
+
 from autograd import Value, total
 from autograd.value import _real
 
@@ -30,7 +33,9 @@ def binary_cross_entropy(prediction, target):
 
     With a sigmoid output, dL/dz = a - y: the sigmoid's slope cancels. Where the network
     outputs logits rather than probabilities, `binary_cross_entropy_with_logits` is the
-    numerically stable form."""
+    numerically stable form. A term whose coefficient is 0 is left out, so a = 0 with y = 0
+    (or a = 1 with y = 1) gives L = 0 and the one-sided slope 1 (or -1), never nan; a = 0 with
+    y > 0 (or a = 1 with y < 1) makes L infinite, which is a ValueError."""
     a, y = _pair(prediction, target, "binary_cross_entropy")
     terms = []
     for a_k, y_k in zip(a, y):
@@ -62,10 +67,16 @@ def cross_entropy(prediction, target):
     z = [_as_value(z_k, "cross_entropy's prediction") for z_k in z]
     if len(z) < 2:
         raise ValueError(f"cross_entropy needs at least 2 logits (one per class), got {len(z)}")
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(z):
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(
+            f"cross_entropy's target must be an int class index in 0..{len(z) - 1}, "
+            f"got {type(target).__name__} {target!r}"
+        )
+    if not 0 <= target < len(z):
         raise ValueError(
             f"cross_entropy's target must be a class index in 0..{len(z) - 1}, got {target!r}"
         )
+    target = int(target)
     m = max(z_k.data for z_k in z)
     return m + total([(z_k - m).exp() for z_k in z]).log() - z[target]
 
@@ -94,9 +105,11 @@ def get(loss):
     """A loss function from itself or its name ("squared_error", "cross_entropy", ...)."""
     if callable(loss):
         return loss
-    if isinstance(loss, str) and loss in LOSSES:
-        return LOSSES[loss]
-    raise ValueError(f"unknown loss {loss!r}; expected a function or one of {list(LOSSES)}")
+    if isinstance(loss, str):
+        if loss in LOSSES:
+            return LOSSES[loss]
+        raise ValueError(f"unknown loss {loss!r}; expected one of {list(LOSSES)} or a function")
+    raise TypeError(f"loss must be a function or one of {list(LOSSES)}, got {type(loss).__name__}")
 
 
 def _pair(prediction, target, name):
@@ -105,14 +118,18 @@ def _pair(prediction, target, name):
     y = list(target) if isinstance(target, (list, tuple)) else [target]
     if len(a) != len(y):
         raise ValueError(f"{name}: the prediction has {len(a)} outputs but the target has {len(y)}")
+    if not a:
+        raise ValueError(f"{name}: the prediction is empty; expected at least one output")
     a = [_as_value(a_k, f"{name}'s prediction") for a_k in a]
-    numbers = []
+    targets = []
     for y_k in y:
         number = _real(y_k)
         if number is None:
             raise TypeError(f"{name}'s target must be numbers, got {type(y_k).__name__}")
-        numbers.append(number)
-    return a, numbers
+        if not math.isfinite(number):
+            raise ValueError(f"{name}'s target must be finite numbers, got {number!r}")
+        targets.append(number)
+    return a, targets
 
 
 def _as_value(x, what):

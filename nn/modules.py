@@ -11,8 +11,13 @@ reproduces the seeds' rules exactly: the gradient that arrives at z is delta, an
 receives dL/dw_ji = delta_j a_i, each bias dL/db_j = delta_j.
 """
 
+import json
 import math
+import numbers
+import os
 import random
+import secrets
+import stat
 
 from autograd import Value, linear, weighted_sum
 from autograd.value import _real
@@ -27,6 +32,9 @@ ACTIVATIONS = {
 }
 
 INITS = ("uniform", "xavier", "he")
+
+FORMAT = "chainrule.MLP"  # the "format" field of a saved model file
+FORMAT_VERSION = 1  # its "version": load() reads exactly this version
 
 
 class Parameter(Value):
@@ -62,10 +70,11 @@ class Neuron(Module):
         micrograd), "xavier" (Glorot uniform) or "he" (He normal); `seed` an int, None or a
         random.Random. `name` (e.g. "[1][3]") is appended to the graph labels w, b, z and a."""
         nin = _positive_int(nin, "nin")
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {activation!r}; expected one of {list(ACTIVATIONS)}"
-            )
+        _choice(activation, ACTIVATIONS, "activation")
+        _choice(init, INITS, "init")
+        fan_out = _positive_int(fan_out, "fan_out")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, got {type(name).__name__}")
         rng = _rng(seed)
         draw = _initializer(init, nin, fan_out, rng)
         self.w = [Parameter(draw(), label=f"w{name}[{i}]") for i in range(nin)]
@@ -73,9 +82,12 @@ class Neuron(Module):
         self.activation = activation
         self._sigma = ACTIVATIONS[activation]
         self._z_label, self._a_label = f"z{name}", f"a{name}"
+        self._input_labels = [f"x[{i}]" for i in range(nin)]
 
     def __call__(self, x):
-        return self.activate(weighted_sum(self.w, x, self.b))
+        """The neuron's activation a for one input x (a list of `nin` numbers or Values);
+        numbers become Values labelled x[0], x[1], ..."""
+        return self.activate(weighted_sum(self.w, _inputs(x, self._input_labels, "Neuron"), self.b))
 
     def activate(self, z):
         """a = sigma(z) for this neuron's pre-activation z (one node: dz/dw_i = x_i,
@@ -142,16 +154,17 @@ class MLP(Module):
         `output_activation` output. The same `seed` always gives the same weights (a private
         random.Random is used, never the global one)."""
         nin = _positive_int(nin, "nin")
-        if isinstance(nouts, int) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        nouts = [_positive_int(n, "each layer size") for n in nouts]
-        for name in (activation, output_activation):
-            if name not in ACTIVATIONS:
-                raise ValueError(
-                    f"unknown activation {name!r}; expected one of {list(ACTIVATIONS)}"
-                )
-        if init not in INITS:
-            raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            raise TypeError(
+                f"nouts must be a list of layer sizes such as [16, 16, 1], "
+                f"got {type(nouts).__name__}"
+            )
+        nouts = [_positive_int(n, "each layer size in nouts") for n in nouts]
+        if not nouts:
+            raise ValueError("nouts must list at least one layer size, got an empty list")
+        _choice(activation, ACTIVATIONS, "activation")
+        _choice(output_activation, ACTIVATIONS, "output_activation")
+        _choice(init, INITS, "init")
         rng = _rng(seed)
         sizes = [nin] + nouts
         self.layers = [
@@ -172,32 +185,157 @@ class MLP(Module):
     def __call__(self, x):
         """The network's output for one example `x` (a list of `nin` numbers or Values): a list of
         Values, or a single Value when the last layer has one neuron."""
-        a = self._inputs(x)
+        a = _inputs(x, self._input_labels, "MLP")
         for layer in self.layers:
             a = layer(a)
         return a[0] if len(a) == 1 else a
 
-    def _inputs(self, x):
-        """x as a list of Values, labelled x[0], x[1], ... when they are given as numbers."""
-        if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-            raise TypeError(
-                f"MLP input must be a list of {self.nin} numbers, got {type(x).__name__}"
-            )
-        if len(x) != self.nin:
-            raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
-        values = []
-        for xi, label in zip(x, self._input_labels):
-            if isinstance(xi, Value):
-                values.append(xi)
-                continue
-            number = _real(xi)
-            if number is None:
-                raise TypeError(f"MLP inputs must be numbers, got {type(xi).__name__}")
-            values.append(Value(number, label))
-        return values
-
     def named_parameters(self):
         return [pair for layer in self.layers for pair in layer.named_parameters()]
+
+    # ---- save and load: JSON only, never pickle (a model file must not be able to run code) ----
+
+    def state_dict(self):
+        """Every weight and bias as plain floats, in the seeds' matrix notation:
+        {"W[1]": W^1 as a list of rows, "b[1]": b^1, "W[2]": ...}, so that
+        state["W[l]"][j][i] is the weight labelled w[l][j][i]. A copy: editing it changes
+        nothing in the model."""
+        state = {}
+        for l, layer in enumerate(self.layers, start=1):
+            state[f"W[{l}]"] = [[w.data for w in row] for row in layer.W]
+            state[f"b[{l}]"] = [b.data for b in layer.b]
+        return state
+
+    def load_state_dict(self, state):
+        """Set every weight and bias from `state`, a dict as `state_dict()` returns it.
+
+        Everything is checked before anything changes: the names (none missing, none extra),
+        the shapes (W[l] has one row per neuron of layer l, each with one entry per input) and
+        the numbers (real and finite). A ValueError names what is wrong, and leaves the model
+        unchanged. The Parameters stay the same objects (an optimizer holding them still works);
+        their gradients are left as they were."""
+        numbers_in_order = self._check_state(state)
+        for p, number in zip(self.parameters(), numbers_in_order):
+            p.data = number
+
+    def save(self, path):
+        """Write the model to `path` as JSON: {"format": "chainrule.MLP", "version": 1,
+        "architecture": {nin, nouts, activation, output_activation, init}, "state":
+        state_dict()}. Floats are written as repr() writes them, so `MLP.load` gives back every
+        weight exactly. The write is atomic (a temporary file in the same directory, then
+        os.replace): a failed save leaves an existing file as it was, never half written."""
+        for name, p in self.named_parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(f"cannot save {self!r}: its parameter {name} is {p.data!r}")
+        _write_atomically(path, self._document())
+
+    @classmethod
+    def load(cls, path):
+        """The MLP that `save` wrote to `path`. A file that is not a complete, valid model file
+        of this format version (truncated, malformed, another version, an architecture that does
+        not match its weights, non-finite weights) raises ValueError naming the file and what is
+        wrong. Reading JSON runs no code, whoever wrote the file."""
+        with open(path, "rb") as f:
+            raw = f.read()
+        where = os.fspath(path)
+        try:
+            text = raw.decode("utf-8")
+            document = json.loads(
+                text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant
+            )
+        except UnicodeDecodeError:
+            raise ValueError(f"{where} is not a model file: it is not UTF-8 text") from None
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where} is not valid JSON (truncated or malformed?): {e}") from None
+        except RecursionError:
+            raise ValueError(
+                f"{where} is not a model file: its JSON is nested too deeply"
+            ) from None
+        except ValueError as e:  # from the hooks: a repeated key, NaN or Infinity
+            raise ValueError(f"{where} is not a valid model file: {e}") from None
+        return cls._from_document(document, where)
+
+    def _architecture(self):
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "init": self.init,
+        }
+
+    def _document(self):
+        """The JSON text of a model file: one line per row of each W, to stay readable."""
+        entries = []
+        for name, value in self.state_dict().items():
+            if name.startswith("W"):
+                rows = ",\n".join(f"   {json.dumps(row)}" for row in value)
+                entries.append(f"  {json.dumps(name)}: [\n{rows}\n  ]")
+            else:
+                entries.append(f"  {json.dumps(name)}: {json.dumps(value)}")
+        state = ",\n".join(entries)
+        return (
+            f'{{\n "format": {json.dumps(FORMAT)},\n "version": {FORMAT_VERSION},\n'
+            f' "architecture": {json.dumps(self._architecture())},\n'
+            f' "state": {{\n{state}\n }}\n}}\n'
+        )
+
+    @classmethod
+    def _from_document(cls, document, where):
+        """The model a parsed model file describes, every part checked (ValueError naming
+        `where`)."""
+        expected = {"format", "version", "architecture", "state"}
+        if not isinstance(document, dict):
+            raise ValueError(f"{where} is not a model file: expected a JSON object")
+        _check_keys(document, expected, where, "keys")
+        if document["format"] != FORMAT:
+            raise ValueError(
+                f"{where} is not a model file: its format is {document['format']!r}, "
+                f"expected {FORMAT!r}"
+            )
+        version = document["version"]
+        if type(version) is not int or version != FORMAT_VERSION:
+            raise ValueError(
+                f"{where} has format version {version!r}; this chainrule reads version "
+                f"{FORMAT_VERSION} only"
+            )
+        architecture = document["architecture"]
+        if not isinstance(architecture, dict):
+            raise ValueError(f"{where}: the architecture must be a JSON object")
+        _check_keys(
+            architecture,
+            {"nin", "nouts", "activation", "output_activation", "init"},
+            f"{where}: the architecture",
+            "fields",
+        )
+        try:
+            model = cls(**architecture, seed=0)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: bad architecture {architecture}: {e}") from None
+        try:
+            model.load_state_dict(document["state"])
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: the weights do not fit {model!r}: {e}") from None
+        return model
+
+    def _check_state(self, state):
+        """The numbers of a state dict in the order of parameters(), after checking everything."""
+        if not isinstance(state, dict):
+            raise TypeError(f"a state dict must be a dict, got {type(state).__name__}")
+        names = [f"{kind}[{l}]" for l in range(1, len(self.layers) + 1) for kind in "Wb"]
+        _check_keys(state, set(names), f"the state dict for {self!r}", "names", order=names)
+        numbers_in_order = []
+        for l, layer in enumerate(self.layers, start=1):
+            nin, nout = len(layer.neurons[0].w), len(layer.neurons)
+            W = _sequence(state[f"W[{l}]"], nout, f"W[{l}]", f"rows (one per neuron of layer {l})")
+            b = _sequence(
+                state[f"b[{l}]"], nout, f"b[{l}]", f"entries (one per neuron of layer {l})"
+            )
+            for j in range(nout):
+                row = _sequence(W[j], nin, f"W[{l}][{j}]", f"entries (one per input of layer {l})")
+                numbers_in_order.extend(_finite(x, f"W[{l}][{j}][{i}]") for i, x in enumerate(row))
+                numbers_in_order.append(_finite(b[j], f"b[{l}][{j}]"))
+        return numbers_in_order
 
     @classmethod
     def from_numpy(cls, weights, biases, **kwargs):
@@ -213,13 +351,40 @@ class MLP(Module):
         )
 
 
+def _inputs(x, labels, who):
+    """x as a list of len(labels) Values; numbers become Values labelled x[0], x[1], ..."""
+    n = len(labels)
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{who} input must be a list of {n} numbers, got {type(x).__name__}")
+    if len(x) != n:
+        raise ValueError(f"{who} expects {n} inputs, got {len(x)}")
+    values = []
+    for xi, label in zip(x, labels):
+        if isinstance(xi, Value):
+            values.append(xi)
+            continue
+        number = _real(xi)
+        if number is None:
+            raise TypeError(f"{who} inputs must be numbers, got {type(xi).__name__} at {label}")
+        values.append(Value(number, label))
+    return values
+
+
 def _rng(seed):
     """A private random.Random: passed through, or made from an int seed (None: unseeded)."""
     if isinstance(seed, random.Random):
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return random.Random(seed)
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return random.Random(int(seed))
     raise TypeError(f"seed must be an int, None or a random.Random, got {type(seed).__name__}")
+
+
+def _choice(name, options, what):
+    """Check that `name` is one of the str keys of `options`."""
+    if not isinstance(name, str) or name not in options:
+        raise ValueError(f"unknown {what} {name!r}; expected one of {list(options)}")
 
 
 def _initializer(init, fan_in, fan_out, rng):
@@ -236,6 +401,79 @@ def _initializer(init, fan_in, fan_out, rng):
 
 
 def _positive_int(n, what):
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{what} must be a positive int, got {type(n).__name__} {n!r}")
+    if n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return n
+    return int(n)
+
+
+def _check_keys(mapping, expected, what, noun, order=None):
+    """ValueError naming the missing and the unexpected keys of `mapping`, if any."""
+    missing = [k for k in (order or sorted(expected)) if k not in mapping]
+    extra = [k for k in mapping if k not in expected]
+    if missing or extra:
+        problems = []
+        if missing:
+            problems.append("missing " + ", ".join(map(str, missing)))
+        if extra:
+            problems.append("unexpected " + ", ".join(map(repr, extra)))
+        raise ValueError(
+            f"{what} has the wrong {noun}: {'; '.join(problems)} "
+            f"(expected {', '.join(order or sorted(expected))})"
+        )
+
+
+def _sequence(x, n, name, what):
+    """x, checked to be a list (or tuple) of n items."""
+    if not isinstance(x, (list, tuple)):
+        raise ValueError(f"{name} must be a list of {n} {what}, got {type(x).__name__}")
+    if len(x) != n:
+        raise ValueError(f"{name} has {len(x)} {what.split()[0]}, expected {n} {what}")
+    return x
+
+
+def _finite(x, name):
+    number = _real(x)
+    if number is None:
+        raise ValueError(f"{name} must be a number, got {type(x).__name__} {x!r}")
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {number!r}")
+    return number
+
+
+def _unique_keys(pairs):
+    """A JSON object as a dict, refusing a key that appears twice (json keeps the last)."""
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name):
+    raise ValueError(f"it contains {name}, which is not a number JSON allows")
+
+
+def _write_atomically(path, text):
+    """Write text to path through a temporary file in the same directory and os.replace, so
+    that readers see the old file or the new one, never a half-written one."""
+    target = os.path.realpath(os.fspath(path))  # a symlink's target is replaced, not the link
+    directory, base = os.path.split(target)
+    temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode: umask applies
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if os.path.exists(target):  # keep the permissions of the file being replaced
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise

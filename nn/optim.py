@@ -11,12 +11,19 @@ class Optimizer:
     """Keeps the list of parameters and the learning rate; subclasses define `step()`."""
 
     def __init__(self, params, lr):
+        if isinstance(params, Value) or not hasattr(params, "__iter__"):
+            hint = " (pass model.parameters())" if hasattr(params, "parameters") else ""
+            raise TypeError(f"params must be a list of Values{hint}, got {type(params).__name__}")
         params = list(params)
         if not params:
             raise ValueError("the optimizer got no parameters")
+        seen = set()
         for p in params:
             if not isinstance(p, Value):
                 raise TypeError(f"parameters must be Values, got {type(p).__name__}")
+            if p in seen:  # it would be stepped twice per step()
+                raise ValueError(f"the parameter {p!r} appears more than once in params")
+            seen.add(p)
         self.params = params
         self.lr = _non_negative(lr, "lr", positive=True)
 
@@ -26,6 +33,7 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self):
+        """Change every parameter's data using its gradient (defined by each optimizer)."""
         raise NotImplementedError
 
 
@@ -55,6 +63,10 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
+        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
+            raise TypeError(
+                f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}"
+            )
         beta1, beta2 = betas
         for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
             if not 0.0 <= _non_negative(beta, name) < 1.0:
@@ -80,8 +92,10 @@ class Adam(Optimizer):
 
 
 def _non_negative(x, name, positive=False):
+    kind = "positive" if positive else "non-negative"
     number = _real(x)
-    if number is None or not (number > 0 if positive else number >= 0) or math.isinf(number):
-        kind = "positive" if positive else "non-negative"
+    if number is None:
+        raise TypeError(f"{name} must be a finite {kind} number, got {type(x).__name__} {x!r}")
+    if not (number > 0 if positive else number >= 0) or math.isinf(number):  # rejects nan too
         raise ValueError(f"{name} must be a finite {kind} number, got {x!r}")
     return number
