@@ -6,6 +6,7 @@ A `Value` holds one number and records the operation and operands that produced 
 
 from .check import GradcheckError, central_difference, gradcheck
 from .derivatives import grad
+from .replay import crosscheck_graph
 from .value import (
     Constant,
     Value,
@@ -23,6 +24,7 @@ __all__ = [
     "Value",
     "as_value",
     "central_difference",
+    "crosscheck_graph",
     "grad",
     "gradcheck",
     "linear",

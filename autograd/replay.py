@@ -1,0 +1,256 @@
+"""Replay a recorded graph in PyTorch float64 and compare it with the engine, node by node.
+
+    report = crosscheck_graph(loss)
+    report.ok, report.max_abs_error, report.first_mismatch; print(report)
+
+Any graph the engine recorded, not only an MLP's: every node is recomputed in PyTorch from its
+op and inputs, in topological order, and three things are compared for every node, leaves and
+intermediates alike:
+
+- value: the node's data against the torch replay of the whole graph;
+- local derivatives: each number in node.local_grads against torch's derivative of the same op
+  at the same input data (so a wrong rule is pinned to the node that has it);
+- gradient: d(root)/d(node) after backward() on both sides.
+
+The first mismatch is the first wrong number the engine computed: values and local derivatives
+in topological order (the forward pass), then gradients in reverse topological order (the order
+backward() computes them; a wrong gradient spreads from there to everything before it).
+
+A quantity agrees when |engine - torch| <= tol (1 + |torch|); equal infinities and two nans agree.
+torch is imported only when this runs (pip install "chainrule[torch]").
+"""
+
+import math
+
+from .derivatives import _exponent
+from .value import topological_order
+
+TORCH_MISSING = (
+    'crosscheck_graph needs PyTorch, an optional dependency: pip install "chainrule[torch]"'
+)
+
+# torch's softplus returns x itself above `threshold`; from 40 on log(1 + e^-x) is below half an
+# ulp of x, so the replay agrees with the engine's exact formula to the last digit.
+SOFTPLUS_THRESHOLD = 40.0
+
+UNARY = {
+    "neg": lambda torch, x, node: -x,
+    "abs": lambda torch, x, node: torch.abs(x),
+    "exp": lambda torch, x, node: torch.exp(x),
+    "log": lambda torch, x, node: torch.log(x),
+    "sqrt": lambda torch, x, node: torch.sqrt(x),
+    "tanh": lambda torch, x, node: torch.tanh(x),
+    "sigmoid": lambda torch, x, node: torch.sigmoid(x),
+    "relu": lambda torch, x, node: torch.relu(x),
+    "leaky_relu": lambda torch, x, node: torch.nn.functional.leaky_relu(x, _slope(node)),
+    "softplus": lambda torch, x, node: torch.nn.functional.softplus(
+        x, beta=1.0, threshold=SOFTPLUS_THRESHOLD
+    ),
+}
+
+BINARY = {
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "/": lambda x, y: x / y,
+    "**": lambda x, y: x**y,
+}
+
+OPS = sorted(UNARY) + sorted(BINARY) + ["**n", "linear", "sum"]
+
+
+class Mismatch:
+    """One number on which the engine and torch disagree."""
+
+    def __init__(self, index, node, quantity, engine, torch, error):
+        self.index = index  # the node's position in topological_order(root)
+        self.node = node
+        self.quantity = quantity  # "value", "local_grads[i]" or "grad"
+        self.engine, self.torch, self.error = engine, torch, error
+
+    @property
+    def label(self):
+        return self.node.label
+
+    @property
+    def op(self):
+        return self.node.op
+
+    def __repr__(self):
+        return f"<Mismatch {self}>"
+
+    def __str__(self):
+        name = self.node.label or "(no label)"
+        op = f"op {self.node.op!r}" if self.node.op else "a leaf"
+        return (
+            f"node {self.index} {name}, {op}: {self.quantity} is {self.engine!r} in the engine, "
+            f"{self.torch!r} in torch (error {self.error:.3g})"
+        )
+
+
+class GraphReport:
+    """The node-by-node comparison of a recorded graph with its PyTorch replay."""
+
+    def __init__(self, order, mismatches, max_abs_error, tol):
+        self.order = order
+        self.n_nodes = len(order)
+        self.mismatches = mismatches
+        self.first_mismatch = mismatches[0] if mismatches else None
+        self.ok = not mismatches
+        self.max_abs_error = max_abs_error
+        self.tol = tol
+
+    def __repr__(self):
+        return (
+            f"<GraphReport {self.n_nodes} nodes: ok={self.ok}, "
+            f"max_abs_error={self.max_abs_error:.3g}>"
+        )
+
+    def __str__(self):
+        head = (
+            f"crosscheck_graph: {self.n_nodes} nodes replayed in PyTorch float64; values, local "
+            f"derivatives and gradients compared (tol={self.tol:g}); largest error "
+            f"{self.max_abs_error:.2e}"
+        )
+        if self.ok:
+            return head + "\nOK: every node agrees."
+        lines = [head, f"MISMATCH on {len(self.mismatches)} numbers; first: {self.first_mismatch}"]
+        shown = self.mismatches[:10]
+        lines += [f"  {m}" for m in shown[1:]]
+        if len(self.mismatches) > len(shown):
+            lines.append(f"  ... and {len(self.mismatches) - len(shown)} more")
+        return "\n".join(lines)
+
+
+def crosscheck_graph(root, tol=1e-10):
+    """Replay the graph that made `root` in PyTorch float64 and compare every node's value,
+    local derivatives and gradient with the engine's: a GraphReport.
+
+    It runs root.backward() to get the engine's gradients, and then puts every node's .grad
+    back as it was, so it disturbs the caller's gradients less than backward() itself does."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(TORCH_MISSING) from None
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
+        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    order = topological_order(root)
+    for node in order:
+        _check_op(node, order)
+
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0  # leaves accumulate: start from 0 to read d(root)/d(leaf)
+        root.backward()
+        engine_grads = [node.grad for node in order]
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+
+    with torch.enable_grad():
+        tensors = {}
+        for node in order:
+            if node.inputs:
+                t = _apply(torch, node, [tensors[x] for x in node.inputs])
+                t.retain_grad()
+            else:
+                t = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
+            tensors[node] = t
+        tensors[root].backward()
+        local = [_torch_local_grads(torch, node) for node in order]
+
+    forward, backward, largest = [], [], 0.0
+    for i, node in enumerate(order):
+        t = tensors[node]
+        torch_grad = 0.0 if t.grad is None else t.grad.item()
+        checks = [("value", node.data, t.item(), forward)]
+        checks += [
+            (f"local_grads[{k}]", float(d), d_torch, forward)
+            for k, (d, d_torch) in enumerate(zip(node.local_grads, local[i]))
+        ]
+        checks.append(("grad", engine_grads[i], torch_grad, backward))
+        for quantity, ours, theirs, found in checks:
+            error = _error(ours, theirs)
+            largest = max(largest, error)
+            if error > tol * (1.0 + abs(theirs)) or math.isinf(error):
+                found.append(Mismatch(i, node, quantity, ours, theirs, error))
+    # the first wrong number: forward pass in topological order, then backward in reverse
+    mismatches = forward + backward[::-1]
+    return GraphReport(order, mismatches, largest, tol)
+
+
+def _check_op(node, order):
+    """A clear error for a node this replay cannot compute (an op it does not know, or inputs
+    that do not fit the op)."""
+    op, n = node.op, len(node.inputs)
+    if not node.inputs:
+        return
+    if op.startswith("**") and op != "**":
+        try:
+            _exponent(op)
+        except ValueError:
+            raise ValueError(
+                f"node {order.index(node)} ({node.label or 'no label'}) has op {op!r}, "
+                "whose exponent is not a number"
+            ) from None
+        expected = n == 1
+    elif op in UNARY:
+        expected = n == 1
+    elif op in BINARY:
+        expected = n == 2
+    elif op == "linear":
+        expected = n % 2 == 1
+    elif op == "sum":
+        expected = n >= 1
+    else:
+        raise ValueError(
+            f"crosscheck_graph does not know the op {op!r} of node {order.index(node)} "
+            f"({node.label or 'no label'}); it knows {OPS}"
+        )
+    if not expected or len(node.local_grads) != n:
+        raise ValueError(
+            f"node {order.index(node)} ({node.label or 'no label'}) has op {op!r} with "
+            f"{n} inputs and {len(node.local_grads)} local derivatives, which do not fit the op"
+        )
+
+
+def _apply(torch, node, inputs):
+    """The node's op on torch tensors (one per input, in the node's input order)."""
+    op = node.op
+    if op in UNARY:
+        return UNARY[op](torch, inputs[0], node)
+    if op in BINARY:
+        return BINARY[op](*inputs)
+    if op == "linear":  # inputs (w_1..w_n, x_1..x_n, b): z = sum_i w_i x_i + b
+        n = (len(inputs) - 1) // 2
+        if n == 0:  # z = b, as a node of its own
+            return inputs[-1] + 0.0
+        return torch.dot(torch.stack(inputs[:n]), torch.stack(inputs[n : 2 * n])) + inputs[-1]
+    if op == "sum":
+        return torch.stack(inputs).sum()
+    return inputs[0] ** _exponent(op)  # '**n': the exponent is written in the op
+
+
+def _torch_local_grads(torch, node):
+    """torch's d(node)/d(input) for each input position, at the engine's input data: the op
+    applied to fresh leaves, one per position (so x * x has two)."""
+    if not node.inputs:
+        return ()
+    leaves = [torch.tensor(x.data, dtype=torch.float64, requires_grad=True) for x in node.inputs]
+    out = _apply(torch, node, leaves)
+    grads = torch.autograd.grad(out, leaves, allow_unused=True)
+    return tuple(0.0 if g is None else g.item() for g in grads)
+
+
+def _slope(node):
+    """leaky_relu's slope: it only matters where z <= 0, and there it is the local derivative."""
+    return node.local_grads[0] if node.inputs[0].data <= 0 else 0.01
+
+
+def _error(ours, theirs):
+    """|ours - theirs|, 0 where both are the same infinity or both nan, inf where one is nan."""
+    if ours == theirs or (math.isnan(ours) and math.isnan(theirs)):
+        return 0.0
+    error = abs(ours - theirs)
+    return math.inf if math.isnan(error) else error
