@@ -18,17 +18,39 @@ from .value import (
     weighted_sum,
 )
 
+_LAZY = {  # pictures load graphviz: imported on first use, so `import autograd` stays light
+    "draw": "graph",
+    "draw_steps": "graph",
+    "backward_steps": "steps",
+    "save_frames": "steps",
+    "step_through": "steps",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
 __all__ = [
     "Constant",
     "GradcheckError",
     "Value",
     "as_value",
+    "backward_steps",
     "central_difference",
     "crosscheck_graph",
+    "draw",
+    "draw_steps",
     "grad",
     "gradcheck",
     "linear",
     "no_grad",
+    "save_frames",
+    "step_through",
     "topological_order",
     "total",
     "weighted_sum",

@@ -3,6 +3,7 @@
 from . import datasets, losses, vectorized
 from .convert import from_numpy, from_torch, to_numpy, to_torch
 from .crosscheck import crosscheck
+from .draw import draw
 from .modules import MLP, Layer, Module, Neuron, Parameter
 from .optim import SGD, Adam
 from .train import History, evaluate, fit, predict, train_step
@@ -18,6 +19,7 @@ __all__ = [
     "Parameter",
     "crosscheck",
     "datasets",
+    "draw",
     "evaluate",
     "fit",
     "from_numpy",
