@@ -15,16 +15,10 @@ import math
 import sys
 from pathlib import Path
 
+from .losses import LOSSES
+from .modules import ACTIVATIONS, INITS
+
 DATASETS = ("xor", "moons", "circles", "spirals", "sine")
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "tanh", "sigmoid", "softplus")
-LOSSES = (
-    "squared_error",
-    "mse",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "hinge",
-)
 
 
 class UsageError(Exception):
@@ -128,15 +122,9 @@ def train(args):
     loss = args.loss
     signed = loss == "hinge"
     if args.dataset == "sine":
-        if loss in (
-            "binary_cross_entropy",
-            "binary_cross_entropy_with_logits",
-            "hinge",
-            "cross_entropy",
-        ):
+        if loss not in ("squared_error", "mse"):
             raise UsageError(f"the sine data set is a regression task; --loss {loss} needs classes")
         X, Y = datasets.sine(args.n, noise=args.noise, seed=args.seed)
-        X = [[x] if not isinstance(x, list) else x for x in X]
     else:
         make = getattr(datasets, args.dataset)
         kwargs = {"signed": signed}
@@ -304,29 +292,10 @@ def _build_parser():
     p.add_argument(
         "--noise", type=_non_negative_float, default=0.1, help="data noise (default: 0.1)"
     )
-    p.add_argument(
-        "--layers",
-        type=_positive_int,
-        nargs="+",
-        default=[16, 16, 1],
-        metavar="SIZE",
-        help="layer sizes after the input, the last is the output (default: 16 16 1)",
-    )
-    p.add_argument(
-        "--activation",
-        choices=ACTIVATIONS,
-        default="tanh",
-        help="hidden activation (default: tanh)",
-    )
-    p.add_argument(
-        "--output-activation",
-        choices=ACTIVATIONS,
-        default=None,
-        help="output activation (default: sigmoid for binary_cross_entropy, else linear)",
-    )
+    _network_options(p, [16, 16, 1], "layer sizes after the input, the last is the output")
     p.add_argument(
         "--init",
-        choices=("uniform", "xavier", "he"),
+        choices=INITS,
         default="uniform",
         help="weight initialisation (default: uniform, as micrograd)",
     )
@@ -390,26 +359,7 @@ def _build_parser():
     p = commands.add_parser(
         "check", help="cross-check a random MLP's gradients", description=check.__doc__
     )
-    p.add_argument(
-        "--layers",
-        type=_positive_int,
-        nargs="+",
-        default=[3, 8, 1],
-        metavar="SIZE",
-        help="input size, then the layer sizes (default: 3 8 1)",
-    )
-    p.add_argument(
-        "--activation",
-        choices=ACTIVATIONS,
-        default="tanh",
-        help="hidden activation (default: tanh)",
-    )
-    p.add_argument(
-        "--output-activation",
-        choices=ACTIVATIONS,
-        default=None,
-        help="output activation (default: sigmoid for binary_cross_entropy, else linear)",
-    )
+    _network_options(p, [3, 8, 1], "input size, then the layer sizes")
     p.add_argument(
         "--loss", choices=LOSSES, default="squared_error", help="the loss (default: squared_error)"
     )
@@ -424,6 +374,31 @@ def _build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed for weights and data (default: 0)")
     p.set_defaults(run=check)
     return parser
+
+
+def _network_options(p, layers, layers_help):
+    """--layers, --activation and --output-activation, shared by train and check."""
+    default = " ".join(map(str, layers))
+    p.add_argument(
+        "--layers",
+        type=_positive_int,
+        nargs="+",
+        default=layers,
+        metavar="SIZE",
+        help=f"{layers_help} (default: {default})",
+    )
+    p.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        default="tanh",
+        help="hidden activation (default: tanh)",
+    )
+    p.add_argument(
+        "--output-activation",
+        choices=ACTIVATIONS,
+        default=None,
+        help="output activation (default: sigmoid for binary_cross_entropy, else linear)",
+    )
 
 
 def _output_folder(path):
