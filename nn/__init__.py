@@ -8,6 +8,15 @@ from .modules import MLP, Layer, Module, Neuron, Parameter
 from .optim import SGD, Adam
 from .train import History, evaluate, fit, predict, train_step
 
+
+def __getattr__(name):
+    if name == "plot":  # matplotlib loads on first use of nn.plot, not on `import nn`
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
 __all__ = [
     "MLP",
     "SGD",
@@ -25,6 +34,7 @@ __all__ = [
     "from_numpy",
     "from_torch",
     "losses",
+    "plot",
     "predict",
     "to_numpy",
     "to_torch",

@@ -75,7 +75,8 @@ class CrosscheckReport:
             verdict = f"MISMATCH (tol={self.tol:g}) in {names}"
         lines = [
             f"crosscheck: scalar engine vs {reference}. {verdict}",
-            f"{self.model!r}, loss {self.loss}, {self.n_examples} examples; "
+            f"{self.model!r}, loss {self.loss}, {self.n_examples} "
+            f"example{'' if self.n_examples == 1 else 's'}; "
             f"largest error {self.max_abs_error:.2e} in {_where(self.worst)}",
             "",
             f"{'layer':>5}  {'quantity':<8}  {'shape':<10}  {'max abs error':>13}  "

@@ -527,3 +527,12 @@ def test_crosscheck_needs_an_mlp():
 def test_a_single_input_model_takes_a_flat_x():
     model = MLP(1, [2, 1], seed=0)
     assert crosscheck(model, [0.1, 0.2, 0.3], [1.0, 2.0, 3.0], "mse").n_examples == 3
+
+
+def test_report_counts_examples_in_words():
+    from nn import MLP
+    from nn.crosscheck import crosscheck as check
+
+    model = MLP(2, [3, 1], seed=0)
+    assert "1 example;" in str(check(model, [[1.0, 2.0]], [0.5], "squared_error"))
+    assert "2 examples;" in str(check(model, [[1.0, 2.0], [0.0, 1.0]], [0.5, 1.0], "squared_error"))

@@ -198,3 +198,12 @@ def test_a_real_jupyter_kernel_shows_a_returned_figure_once():
     shown, assigned = notebook.cells[1].outputs, notebook.cells[2].outputs
     assert [o.output_type for o in shown] == ["execute_result"]
     assert "image/png" in shown[0].data and assigned == []
+
+
+def test_nn_plot_is_reachable_as_an_attribute_and_loads_lazily():
+    import subprocess
+    import sys
+
+    code = "import sys, nn; a = 'matplotlib' in sys.modules; nn.plot.history; print(a)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
