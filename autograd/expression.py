@@ -19,7 +19,7 @@ exponent stays a number, so `x ** 2` draws as the op '**2'.
 import math
 import re
 
-from .value import Value
+from .value import Value, _power
 
 FUNCTIONS = {
     "abs": abs,
@@ -206,7 +206,7 @@ class _Parser:
                     raise ZeroDivisionError("division by zero")
                 return left / right
             if not isinstance(left, Value) and not isinstance(right, Value):
-                return _number_power(left, right)
+                return _power(float(left), right)[0]  # the engine's checks, without a node
             return left**right
         except (ArithmeticError, ValueError) as error:
             raise ExpressionError(str(error), self.text, position) from None
@@ -216,12 +216,3 @@ class _Parser:
             return function(argument)
         except (ArithmeticError, ValueError) as error:
             raise ExpressionError(f"{name}: {error}", self.text, position) from None
-
-
-def _number_power(base, exponent):
-    """base ** exponent for two numbers, refusing what is not a real number."""
-    if base < 0 and not float(exponent).is_integer():
-        raise ValueError(f"** with a negative base ({base!r}) needs an integer exponent")
-    if base == 0 and exponent < 0:
-        raise ZeroDivisionError("0 cannot be raised to a negative power")
-    return math.pow(base, exponent)  # a float; OverflowError when too large

@@ -11,6 +11,7 @@ says how to install it. `draw_steps(steps)` draws a backward pass step by step, 
 with the same layout, for a slider or an animation.
 """
 
+import functools
 import html
 import math
 import re
@@ -88,38 +89,29 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, message)
 
 
+def _explains_missing_dot(method):
+    """graphviz.Digraph's `method`, raising GraphvizNotFound (with install instructions) where
+    the Graphviz program it runs is missing."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except graphviz.ExecutableNotFound as e:
+            raise GraphvizNotFound() from e
+
+    return wrapper
+
+
 class Drawing(graphviz.Digraph):
     """A graphviz.Digraph whose rendering (render, pipe, view, and the inline display in
     Jupyter, which calls pipe) raises GraphvizNotFound, with install instructions, when the
     Graphviz program `dot` is missing."""
 
-    def pipe(self, *args, **kwargs):
-        """The rendered picture as bytes (str with encoding=); see graphviz.Digraph.pipe."""
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFound() from e
-
-    def render(self, *args, **kwargs):
-        """Write the picture to a file and return its path; see graphviz.Digraph.render."""
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFound() from e
-
-    def view(self, *args, **kwargs):
-        """Render and open the picture in the system's viewer; see graphviz.Digraph.view."""
-        try:
-            return super().view(*args, **kwargs)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFound() from e
-
-    def unflatten(self, *args, **kwargs):
-        """See graphviz.Digraph.unflatten (needs the Graphviz program `unflatten`)."""
-        try:
-            return super().unflatten(*args, **kwargs)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFound() from e
+    pipe = _explains_missing_dot(graphviz.Digraph.pipe)
+    render = _explains_missing_dot(graphviz.Digraph.render)
+    view = _explains_missing_dot(graphviz.Digraph.view)
+    unflatten = _explains_missing_dot(graphviz.Digraph.unflatten)  # the program `unflatten`
 
 
 def draw(
@@ -207,6 +199,16 @@ def draw_steps(
         for key, labels in variants.items()
     }
     return [picture.drawing(legend, fixed) for picture in pictures]
+
+
+def node_name(v, index, digits=4):
+    """How pictures and step texts call v: its label, its number (a constant), or #i, with i
+    its position in `index` (the topological order of the root's graph)."""
+    if v.label:
+        return v.label
+    if isinstance(v, Constant):
+        return fmt(v.data, digits)
+    return f"#{index[v]}"
 
 
 def fmt(x, digits=4):
@@ -444,12 +446,7 @@ class _Picture:
     # ---- text ----
 
     def name(self, v):
-        """How pictures and step texts call v: its label, its number (constants), or #i."""
-        if v.label:
-            return v.label
-        if isinstance(v, Constant):
-            return self.f(v.data)
-        return f"#{self.index[v]}"
+        return node_name(v, self.index, self.digits)
 
     def f(self, x):
         return fmt(x, self.digits)

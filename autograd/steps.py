@@ -106,15 +106,14 @@ class _Run:
             for x in v.inputs:
                 self.uses[x] = self.uses.get(x, 0) + 1
         self.steps = []
+        self.digits = digits
         self.fmt = lambda x: fmt(x, digits)
 
     def name(self, v):
-        """v's label, its number (constants) or #i, as draw(root) shows it."""
-        if v.label:
-            return v.label
-        if isinstance(v, Constant):
-            return self.fmt(v.data)
-        return f"#{self.index[v]}"
+        """v's name as draw(root) shows it (graph.node_name)."""
+        from .graph import node_name
+
+        return node_name(v, self.index, self.digits)
 
     def formula(self, v):
         """How v was made, in words: 'x × w', 'tanh(z)', 'Σ w·x + b'."""

@@ -17,6 +17,8 @@ from matplotlib.colors import ListedColormap
 
 from autograd import no_grad
 
+from .train import _argmax
+
 _DPI = 100
 # two classes: blue for class 0 (or -1), red for class 1 (or +1); more classes: tab10
 _CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
@@ -211,7 +213,3 @@ def _axis(values, resolution):
     margin = 0.1 * (high - low) if high > low else 1.0
     low, high = low - margin, high + margin
     return [low + (high - low) * i / (resolution - 1) for i in range(resolution)]
-
-
-def _argmax(values):
-    return max(range(len(values)), key=values.__getitem__)

@@ -91,6 +91,8 @@ def test_bad_expressions_point_at_the_offending_part(text, message, column):
         ("exp(x * 1000)", "too large"),
         ("(-8) ** 0.5", "negative base"),
         ("(0 - x) ** 0.5", "negative base"),
+        ("10.0 ** 400", "too large for a float"),  # two numbers: the engine's checks too
+        ("0 ** -1", "negative power"),
     ],
 )
 def test_math_errors_become_expression_errors(text, message):
