@@ -16,10 +16,11 @@ import math
 import numbers
 import os
 import random
-import secrets
-import stat
+import re
+import reprlib
 
 from autograd import Value, linear, weighted_sum
+from autograd.files import read_file, write_file
 from autograd.value import _real
 
 ACTIVATIONS = {
@@ -35,6 +36,14 @@ INITS = ("uniform", "xavier", "he")
 
 FORMAT = "chainrule.MLP"  # the "format" field of a saved model file
 FORMAT_VERSION = 1  # its "version": load() reads exactly this version
+
+# The largest model file load() reads unless given a larger max_bytes=: 1 MiB. A saved model
+# writes each weight in full (about 21 bytes), so 1 MiB holds about 49,000 parameters, e.g.
+# MLP(2, [220, 220, 1]): far more than this scalar engine trains in reasonable time. It loads in
+# 0.1-0.2 s, the process peaking at 54 MB. The worst files of that size, every number written "0"
+# (350,000 to 520,000 parameters in a single layer), load in 2-4 s, peaking at 270 MB: nearly all
+# of it spent building the Values, so 2 MiB would double both. (Python 3.11, 2 cores.)
+MAX_MODEL_BYTES = 2**20
 
 
 class Parameter(Value):
@@ -222,26 +231,45 @@ class MLP(Module):
         """Write the model to `path` as JSON: {"format": "chainrule.MLP", "version": 1,
         "architecture": {nin, nouts, activation, output_activation, init}, "state":
         state_dict()}. Floats are written as repr() writes them, so `MLP.load` gives back every
-        weight exactly. The write is atomic (a temporary file in the same directory, then
-        os.replace): a failed save leaves an existing file as it was, never half written."""
+        weight exactly.
+
+        `path` must be a regular file or a new path: anything else (a FIFO, a device such as
+        /dev/null, a directory) is a ValueError before anything is written, and is never
+        replaced. A symlink's target is written. The write is atomic (autograd.files.write_file):
+        a failed save leaves an existing file exactly as it was; one that is killed may leave a
+        temporary file `.NAME.PID-RANDOM.chainrule-tmp` beside it, which the next save to `path`
+        removes. ValueError for a non-finite weight; OSError where the operating system refuses
+        (a missing folder, a permission)."""
         for name, p in self.named_parameters():
             if not math.isfinite(p.data):
                 raise ValueError(f"cannot save {self!r}: its parameter {name} is {p.data!r}")
-        _write_atomically(path, self._document())
+        write_file(path, self._document(), "the model file")
 
     @classmethod
-    def load(cls, path):
-        """The MLP that `save` wrote to `path`. A file that is not a complete, valid model file
-        of this format version (truncated, malformed, another version, an architecture that does
-        not match its weights, non-finite weights) raises ValueError naming the file and what is
-        wrong. Reading JSON runs no code, whoever wrote the file."""
-        with open(path, "rb") as f:
-            raw = f.read()
+    def load(cls, path, *, max_bytes=MAX_MODEL_BYTES):
+        """The MLP that `save` wrote to `path`.
+
+        A model file may come from anyone, so nothing in it is trusted. It is JSON (reading it
+        runs no code), and all of it is checked before the model is built: the architecture's
+        fields, then the weights' names, shapes and numbers against the sizes it declares, so a
+        small file cannot make load build a large model.
+
+        ValueError, naming the file and what is wrong, for: a path that is not a regular file (a
+        directory, a FIFO, a device such as /dev/zero) or has more than `max_bytes` bytes (both
+        refused before reading; MAX_MODEL_BYTES, 1 MiB, by default: pass more for a larger
+        model you trust), and a file that is not a complete, valid model file of this format
+        version (truncated, malformed, another version, an architecture that does not match its
+        weights, weights that are not finite numbers). OSError (FileNotFoundError,
+        PermissionError) where the file cannot be read. A failed load changes nothing."""
+        raw = read_file(path, max_bytes, "the model file")
         where = os.fspath(path)
         try:
             text = raw.decode("utf-8")
             document = json.loads(
-                text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant
+                text,
+                object_pairs_hook=_unique_keys,
+                parse_constant=_reject_constant,
+                parse_int=_parse_int,
             )
         except UnicodeDecodeError:
             raise ValueError(f"{where} is not a model file: it is not UTF-8 text") from None
@@ -251,7 +279,7 @@ class MLP(Module):
             raise ValueError(
                 f"{where} is not a model file: its JSON is nested too deeply"
             ) from None
-        except ValueError as e:  # from the hooks: a repeated key, NaN or Infinity
+        except ValueError as e:  # from the hooks: a repeated key, NaN, Infinity, a huge integer
             raise ValueError(f"{where} is not a valid model file: {e}") from None
         return cls._from_document(document, where)
 
@@ -282,21 +310,22 @@ class MLP(Module):
 
     @classmethod
     def _from_document(cls, document, where):
-        """The model a parsed model file describes, every part checked (ValueError naming
-        `where`)."""
+        """The model a parsed model file describes (ValueError naming `where`). Every part is
+        checked before the model is built, the weights against the sizes the architecture
+        declares: building then costs no more than the numbers the file really holds."""
         expected = {"format", "version", "architecture", "state"}
         if not isinstance(document, dict):
             raise ValueError(f"{where} is not a model file: expected a JSON object")
         _check_keys(document, expected, where, "keys")
         if document["format"] != FORMAT:
             raise ValueError(
-                f"{where} is not a model file: its format is {document['format']!r}, "
+                f"{where} is not a model file: its format is {_show(document['format'])}, "
                 f"expected {FORMAT!r}"
             )
         version = document["version"]
         if type(version) is not int or version != FORMAT_VERSION:
             raise ValueError(
-                f"{where} has format version {version!r}; this chainrule reads version "
+                f"{where} has format version {_show(version)}; this chainrule reads version "
                 f"{FORMAT_VERSION} only"
             )
         architecture = document["architecture"]
@@ -309,33 +338,26 @@ class MLP(Module):
             "fields",
         )
         try:
-            model = cls(**architecture, seed=0)
+            sizes = _declared_sizes(**architecture)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{where}: bad architecture {architecture}: {e}") from None
+            raise ValueError(f"{where}: bad architecture {_show(architecture)}: {e}") from None
+        declared = (
+            f"MLP({sizes[0]}, {_show(sizes[1:])}, activation={architecture['activation']!r}, "
+            f"output_activation={architecture['output_activation']!r})"
+        )
         try:
-            model.load_state_dict(document["state"])
+            numbers_in_order = _state_numbers(document["state"], sizes, "the state")
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{where}: the weights do not fit {model!r}: {e}") from None
+            raise ValueError(f"{where}: the weights do not fit {declared}: {e}") from None
+        model = cls(**architecture, seed=0)  # only now: it is no larger than the file's numbers
+        for p, number in zip(model.parameters(), numbers_in_order):
+            p.data = number
         return model
 
     def _check_state(self, state):
         """The numbers of a state dict in the order of parameters(), after checking everything."""
-        if not isinstance(state, dict):
-            raise TypeError(f"a state dict must be a dict, got {type(state).__name__}")
-        names = [f"{kind}[{l}]" for l in range(1, len(self.layers) + 1) for kind in "Wb"]
-        _check_keys(state, set(names), f"the state dict for {self!r}", "names", order=names)
-        numbers_in_order = []
-        for l, layer in enumerate(self.layers, start=1):
-            nin, nout = len(layer.neurons[0].w), len(layer.neurons)
-            W = _sequence(state[f"W[{l}]"], nout, f"W[{l}]", f"rows (one per neuron of layer {l})")
-            b = _sequence(
-                state[f"b[{l}]"], nout, f"b[{l}]", f"entries (one per neuron of layer {l})"
-            )
-            for j in range(nout):
-                row = _sequence(W[j], nin, f"W[{l}][{j}]", f"entries (one per input of layer {l})")
-                numbers_in_order.extend(_finite(x, f"W[{l}][{j}][{i}]") for i, x in enumerate(row))
-                numbers_in_order.append(_finite(b[j], f"b[{l}][{j}]"))
-        return numbers_in_order
+        sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
+        return _state_numbers(state, sizes, f"the state dict for {self!r}")
 
     @classmethod
     def from_numpy(cls, weights, biases, **kwargs):
@@ -384,7 +406,7 @@ def _rng(seed):
 def _choice(name, options, what):
     """Check that `name` is one of the str keys of `options`."""
     if not isinstance(name, str) or name not in options:
-        raise ValueError(f"unknown {what} {name!r}; expected one of {list(options)}")
+        raise ValueError(f"unknown {what} {_show(name)}; expected one of {list(options)}")
 
 
 def _initializer(init, fan_in, fan_out, rng):
@@ -408,20 +430,99 @@ def _positive_int(n, what):
     return int(n)
 
 
-def _check_keys(mapping, expected, what, noun, order=None):
+def _check_keys(mapping, expected, what, noun):
     """ValueError naming the missing and the unexpected keys of `mapping`, if any."""
-    missing = [k for k in (order or sorted(expected)) if k not in mapping]
+    missing = [k for k in sorted(expected) if k not in mapping]
     extra = [k for k in mapping if k not in expected]
     if missing or extra:
-        problems = []
-        if missing:
-            problems.append("missing " + ", ".join(map(str, missing)))
-        if extra:
-            problems.append("unexpected " + ", ".join(map(repr, extra)))
-        raise ValueError(
-            f"{what} has the wrong {noun}: {'; '.join(problems)} "
-            f"(expected {', '.join(order or sorted(expected))})"
+        _wrong_keys(what, noun, missing, len(missing), extra, ", ".join(sorted(expected)))
+
+
+def _wrong_keys(what, noun, missing, n_missing, extra, expected):
+    """The ValueError of _check_keys: the first few missing and unexpected keys, and how many."""
+    problems = []
+    if n_missing:
+        problems.append("missing " + _first(missing, n_missing))
+    if extra:
+        problems.append("unexpected " + _first([_show(k) for k in extra[:5]], len(extra)))
+    raise ValueError(f"{what} has the wrong {noun}: {'; '.join(problems)} (expected {expected})")
+
+
+def _first(items, count):
+    """The first five of `count` items, and how many more there are: a file can hold millions."""
+    shown = ", ".join(items[:5])
+    return shown if count <= 5 else f"{shown} and {count - 5:,} more"
+
+
+_STATE_NAME = re.compile(r"[Wb]\[([1-9][0-9]{0,17})\]")  # W[l] or b[l], l written as str(l)
+
+
+def _check_names(state, layers, what):
+    """ValueError unless the names in `state` are exactly W[1], b[1], ..., W[layers], b[layers].
+    Its cost is in proportion to len(state), however many layers a file declares."""
+
+    def expected(name):
+        match = isinstance(name, str) and _STATE_NAME.fullmatch(name)
+        return bool(match) and int(match[1]) <= layers
+
+    extra = [k for k in state if not expected(k)]
+    if not extra and len(state) == 2 * layers:
+        return
+    missing = []
+    for l in range(1, layers + 1):  # the first five missing: found within len(state) + 3 layers
+        missing += [name for name in (f"W[{l}]", f"b[{l}]") if name not in state]
+        if len(missing) >= 5:
+            break
+    n_missing = 2 * layers - (len(state) - len(extra))
+    names = [f"{kind}[{l}]" for l in range(1, min(layers, 3) + 1) for kind in "Wb"]
+    if layers > 3:
+        names[-2:] = ["...", f"W[{layers}]", f"b[{layers}]"]
+    _wrong_keys(what, "names", missing, n_missing, extra, ", ".join(names))
+
+
+def _declared_sizes(nin, nouts, activation, output_activation, init):
+    """[nin, n1, ..., nL] from a model file's architecture, each field checked as MLP() checks
+    it, but without building anything."""
+    sizes = [_size(nin, "nin")]
+    if not isinstance(nouts, list):
+        raise TypeError(
+            f"nouts must be a list of layer sizes such as [16, 16, 1], got {type(nouts).__name__}"
         )
+    if not nouts:
+        raise ValueError("nouts must list at least one layer size, got an empty list")
+    sizes += [_size(n, "each layer size in nouts") for n in nouts]
+    _choice(activation, ACTIVATIONS, "activation")
+    _choice(output_activation, ACTIVATIONS, "output_activation")
+    _choice(init, INITS, "init")
+    return sizes
+
+
+def _size(n, what):
+    """n, checked to be a positive int (a JSON value: never a bool, never a float)."""
+    if type(n) is not int:
+        raise TypeError(f"{what} must be a positive int, got {type(n).__name__} {_show(n)}")
+    if n < 1:
+        raise ValueError(f"{what} must be a positive int, got {_show(n)}")
+    return n
+
+
+def _state_numbers(state, sizes, what):
+    """The numbers of a state dict for layers of `sizes` ([nin, n1, ..., nL]), in the order of
+    parameters(), after checking its names, shapes and numbers. It builds no model, so its cost is
+    in proportion to the numbers `state` really holds, whatever sizes it is checked against."""
+    if not isinstance(state, dict):
+        raise TypeError(f"a state dict must be a dict, got {type(state).__name__}")
+    _check_names(state, len(sizes) - 1, what)
+    numbers_in_order = []
+    for l in range(1, len(sizes)):
+        nin, nout = sizes[l - 1], sizes[l]
+        W = _sequence(state[f"W[{l}]"], nout, f"W[{l}]", f"rows (one per neuron of layer {l})")
+        b = _sequence(state[f"b[{l}]"], nout, f"b[{l}]", f"entries (one per neuron of layer {l})")
+        for j in range(nout):
+            row = _sequence(W[j], nin, f"W[{l}][{j}]", f"entries (one per input of layer {l})")
+            numbers_in_order.extend(_finite(x, f"W[{l}][{j}][{i}]") for i, x in enumerate(row))
+            numbers_in_order.append(_finite(b[j], f"b[{l}][{j}]"))
+    return numbers_in_order
 
 
 def _sequence(x, n, name, what):
@@ -434,12 +535,27 @@ def _sequence(x, n, name, what):
 
 
 def _finite(x, name):
-    number = _real(x)
+    """x as a finite float; ValueError naming the weight `name` otherwise."""
+    try:
+        number = _real(x)
+    except OverflowError:  # an int beyond the largest float
+        raise ValueError(
+            f"{name} must be a finite number, got {_show(x)}, too large for a float (the "
+            "largest is about 1.8e308)"
+        ) from None
     if number is None:
-        raise ValueError(f"{name} must be a number, got {type(x).__name__} {x!r}")
+        raise ValueError(f"{name} must be a number, got {type(x).__name__} {_show(x)}")
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {number!r}")
     return number
+
+
+def _show(x):
+    """repr(x), shortened: a value read from a file may be huge or deeply nested."""
+    try:
+        return reprlib.repr(x)
+    except ValueError:  # an int of more digits than repr() will write
+        return f"an {type(x).__name__} too long to show"
 
 
 def _unique_keys(pairs):
@@ -447,7 +563,7 @@ def _unique_keys(pairs):
     result = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"the key {key!r} appears twice")
+            raise ValueError(f"the key {_show(key)} appears twice")
         result[key] = value
     return result
 
@@ -456,24 +572,16 @@ def _reject_constant(name):
     raise ValueError(f"it contains {name}, which is not a number JSON allows")
 
 
-def _write_atomically(path, text):
-    """Write text to path through a temporary file in the same directory and os.replace, so
-    that readers see the old file or the new one, never a half-written one."""
-    target = os.path.realpath(os.fspath(path))  # a symlink's target is replaced, not the link
-    directory, base = os.path.split(target)
-    temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode: umask applies
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if os.path.exists(target):  # keep the permissions of the file being replaced
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+_MAX_INT_DIGITS = 1000  # far more than a float's 309, far fewer than make int() slow (quadratic)
+
+
+def _parse_int(text):
+    """A JSON integer as an int, refusing one of more than _MAX_INT_DIGITS digits: no size or
+    weight has so many, and a hostile file could make converting it take minutes."""
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_INT_DIGITS:
+        raise ValueError(
+            f"it contains an integer of {digits:,} digits, more than the {_MAX_INT_DIGITS:,} "
+            "any number in a model file may have (a finite float has at most 309)"
+        )
+    return int(text)

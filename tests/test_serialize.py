@@ -1,17 +1,24 @@
 """Saving and loading models as JSON, with real files: exact round trips, the state dict, and
 every way a file or a state dict can be wrong (each a ValueError naming the problem, with the
-model left unchanged), atomic saves, and files that must not be able to run code."""
+model left unchanged), atomic saves, and files that must not be able to run code, exhaust the
+memory, block, or make save replace something that is not a regular file."""
 
 import json
 import math
 import os
 import pickle
+import re
+import stat
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from test_files import bounded, fifo, finished_pid, forbid, listing, temporary_name
 
-from nn.modules import FORMAT, FORMAT_VERSION, MLP
+import nn.modules
+from nn.modules import FORMAT, FORMAT_VERSION, MAX_MODEL_BYTES, MLP
 from nn.optim import SGD
 
 TRICKY = [0.1 + 0.2, -0.0, 5e-324, 1e-320, 1.7976931348623157e308, -1 / 3, 2.0**-1074, 1e16 + 1]
@@ -280,6 +287,87 @@ def test_a_huge_number_in_the_file_is_refused_as_not_finite(tmp_path):
         MLP.load(path)
 
 
+def document_with(nin="2", nouts="[1]", W="[[0.5, -0.5]]", b="[0.0]", activation='"tanh"'):
+    """The text of a model file for MLP(2, [1]), with raw JSON in place of some of its parts."""
+    architecture = (
+        f'"nin": {nin}, "nouts": {nouts}, "activation": {activation}, '
+        '"output_activation": "linear", "init": "uniform"'
+    )
+    state = f'"W[1]": {W}, "b[1]": {b}'
+    return (
+        f'{{"format": "{FORMAT}", "version": 1, "architecture": {{{architecture}}}, '
+        f'"state": {{{state}}}}}'
+    )
+
+
+STRANGE_VALUES = [
+    (
+        "401 digits",
+        {"b": "[" + "9" * 401 + "]"},
+        r"b\[1\]\[0\] must be a finite number, got 9999.*too large",
+    ),
+    ("-401 digits", {"W": "[[0, -" + "9" * 401 + "]]"}, r"W\[1\]\[0\]\[1\] must be a finite n"),
+    ("just past a float", {"b": "[2" + "0" * 308 + "]"}, r"b\[1\]\[0\] must be a finite number"),
+    ("1e400", {"b": "[1e400]"}, r"b\[1\]\[0\] must be a finite number, got inf"),
+    ("NaN", {"b": "[NaN]"}, "is not a valid model file: it contains NaN"),
+    ("5,000 digits", {"b": "[" + "9" * 5000 + "]"}, "an integer of 5,000 digits, more than the"),
+    ("5,000-digit nin", {"nin": "9" * 5000}, "an integer of 5,000 digits, more than the 1,000"),
+    ("nested nin", {"nin": "[" * 500 + "]" * 500}, r"nin must be a positive int, got list \[\["),
+    ("nested weight", {"b": "[" + "[" * 500 + "]" * 501}, r"b\[1\]\[0\] must be a number, got l"),
+    ("long activation", {"activation": '"' + "x" * 10**5 + '"'}, "unknown activation 'xxxx"),
+]
+
+
+@pytest.mark.parametrize(
+    "content, message", [h[1:] for h in STRANGE_VALUES], ids=[h[0] for h in STRANGE_VALUES]
+)
+def test_a_huge_or_deeply_nested_value_is_a_short_value_error_naming_the_file(
+    tmp_path, content, message
+):
+    path = tmp_path / "m.json"
+    path.write_text(document_with(**content))
+    with pytest.raises(ValueError, match=message) as error:
+        MLP.load(path)
+    assert str(path) in str(error.value)
+    assert len(str(error.value)) < 400  # the value is described, never copied out whole
+
+
+def test_an_integer_of_a_million_digits_is_refused_before_it_is_converted(tmp_path):
+    # Python's own limit on int() (4,300 digits) can be lifted; converting 10**6 digits then
+    # takes seconds (quadratic), so load refuses long integers itself.
+    path = tmp_path / "m.json"
+    path.write_text(document_with(b="[" + "7" * 10**6 + "]"))
+    previous = getattr(sys, "get_int_max_str_digits", lambda: 0)()  # no limit before 3.10.7
+    if previous:
+        sys.set_int_max_str_digits(0)
+    try:
+        with pytest.raises(ValueError, match="an integer of 1,000,000 digits"):
+            MLP.load(path)
+    finally:
+        if previous:
+            sys.set_int_max_str_digits(previous)
+
+
+def test_load_state_dict_with_an_int_too_large_for_a_float_is_a_value_error():
+    model = MLP(1, [1], seed=0)
+    before = all_bits(model)
+    message = r"b\[1\]\[0\] must be a finite number, got 1000.*too large for a float"
+    with pytest.raises(ValueError, match=message):
+        model.load_state_dict({"W[1]": [[1]], "b[1]": [10**400]})
+    assert all_bits(model) == before
+
+
+def test_many_wrong_names_are_counted_not_all_listed():
+    state = good_state()
+    state.update({f"extra{i}": 0.0 for i in range(10_000)})
+    with pytest.raises(ValueError, match=r"unexpected 'extra0', .*'extra4' and 9,995 more \(exp"):
+        MLP(2, [3, 1], seed=0).load_state_dict(state)
+    with pytest.raises(
+        ValueError, match=r"missing W\[1\], b\[1\], W\[2\], b\[2\], W\[3\] and 1,995"
+    ):
+        MLP(1, [1] * 1000, seed=0).load_state_dict({})
+
+
 def test_a_missing_file_is_an_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         MLP.load(tmp_path / "nowhere.json")
@@ -364,3 +452,168 @@ def test_saving_into_a_missing_directory_is_an_os_error_and_creates_nothing(tmp_
     with pytest.raises(FileNotFoundError):
         MLP(2, [1], seed=0).save(tmp_path / "missing" / "m.json")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- files from strangers: checked before anything is built or read ----
+
+# Today's 180-byte model file that declared a 1,000,000 x 1,000,000 layer and made load build it.
+DECLARES_A_HUGE_MODEL = (
+    '{"format": "chainrule.MLP", "version": 1, "architecture": {"nin": 1000000, "nouts": '
+    '[1000000], "activation": "tanh", "output_activation": "linear", "init": "uniform"}, '
+    '"state": {}}'
+)
+
+
+def test_a_180_byte_file_declaring_a_huge_model_loads_in_little_memory(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(DECLARES_A_HUGE_MODEL)
+    assert path.stat().st_size == 180
+    code = (  # in a process of its own, with at most 1 GiB of address space
+        "import resource, sys\n"
+        "hard = resource.getrlimit(resource.RLIMIT_AS)[1]\n"
+        "soft = 2**30 if hard == resource.RLIM_INFINITY else min(2**30, hard)\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (soft, hard))\n"
+        "from nn.modules import MLP\n"
+        "try:\n"
+        "    MLP.load(sys.argv[1])\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "the weights do not fit MLP(1000000, [1000000]" in done.stdout
+    assert "the state has the wrong names: missing W[1], b[1]" in done.stdout
+
+
+HUGE_DECLARATIONS = [
+    ("a huge layer", "1000000", "[1000000]", r"W\[1\] has 1 rows, expected 1000000 rows"),
+    ("a huge input", "10000000000", "[1]", r"W\[1\]\[0\] has 2 entries, expected 1000000000"),
+    ("a 400-digit input", "9" * 400, "[1]", r"W\[1\]\[0\] has 2 entries, expected 9999"),
+    ("500,000 layers", "2", "[" + ",".join(["1"] * 500_000) + "]", r"missing W\[2\]"),
+]
+
+
+@pytest.mark.parametrize(
+    "nin, nouts, message", [h[1:] for h in HUGE_DECLARATIONS], ids=[h[0] for h in HUGE_DECLARATIONS]
+)
+def test_a_declared_architecture_is_checked_against_the_weights_before_anything_is_built(
+    tmp_path, monkeypatch, nin, nouts, message
+):
+    path = tmp_path / "m.json"
+    path.write_text(document_with(nin=nin, nouts=nouts))
+
+    def built(*args, **kwargs):
+        raise AssertionError("a neuron was built before the weights were checked")
+
+    monkeypatch.setattr(nn.modules.Neuron, "__init__", built)
+    with pytest.raises(ValueError, match=message) as error:
+        MLP.load(path)
+    assert str(path) in str(error.value) and len(str(error.value)) < 1500
+
+
+@pytest.mark.parametrize("what", ["fifo", "/dev/zero", "directory"])
+def test_load_refuses_what_is_not_a_regular_file_at_once(tmp_path, what):
+    if what == "fifo":
+        path = fifo(tmp_path)
+    elif what == "directory":
+        path = tmp_path
+    else:
+        path = what
+    with bounded(), pytest.raises(ValueError, match="expected a regular file") as error:
+        MLP.load(path)  # a FIFO without a writer must not block, nor /dev/zero fill the memory
+    assert f"the model file {path} is a" in str(error.value)
+
+
+def padded_to(tmp_path, size):
+    """A valid model file of exactly `size` bytes (JSON allows trailing white space)."""
+    path = saved(tmp_path)
+    text = path.read_bytes()
+    path.write_bytes(text + b" " * (size - len(text)))
+    return path
+
+
+def test_a_file_over_the_size_limit_is_refused_and_max_bytes_raises_the_limit(tmp_path):
+    path = padded_to(tmp_path, MAX_MODEL_BYTES + 1)
+    with pytest.raises(ValueError, match=r"the model file .*m\.json has 1,048,577 bytes, more th"):
+        MLP.load(path)
+    assert (
+        MLP.load(path, max_bytes=MAX_MODEL_BYTES + 1).state_dict()
+        == MLP(2, [3, 1], seed=0).state_dict()
+    )
+    with pytest.raises(ValueError, match="more than the limit of 1,000 "):
+        MLP.load(path, max_bytes=1000)
+    path = padded_to(tmp_path, MAX_MODEL_BYTES)
+    assert MLP.load(path).nouts == [3, 1]  # exactly the limit is allowed
+
+
+def test_the_size_limit_is_1_mib_and_holds_a_saved_model_of_49_000_parameters(tmp_path):
+    assert MAX_MODEL_BYTES == 2**20
+    model = MLP(2, [220, 220, 1], seed=0)  # 49,501 parameters, each written in full
+    path = tmp_path / "m.json"
+    model.save(path)
+    assert path.stat().st_size <= MAX_MODEL_BYTES
+    assert MLP.load(path).state_dict() == model.state_dict()
+
+
+def test_a_failed_load_changes_nothing(tmp_path):
+    path = padded_to(tmp_path, MAX_MODEL_BYTES + 1)
+    pipe = fifo(tmp_path)
+    before = path.read_bytes(), listing(tmp_path), os.stat(path).st_mtime_ns
+    for where in (path, pipe, tmp_path):
+        with bounded(), pytest.raises(ValueError):
+            MLP.load(where)
+    assert (path.read_bytes(), listing(tmp_path), os.stat(path).st_mtime_ns) == before
+
+
+# ---- saves never replace anything but a regular file ----
+
+
+@pytest.mark.parametrize("what", ["fifo", "directory", "symlink to a fifo"])
+def test_saving_refuses_what_is_not_a_regular_file_and_never_replaces_it(tmp_path, what):
+    if what == "directory":
+        path = tmp_path / "m.json"
+        path.mkdir()
+    else:
+        path = fifo(tmp_path, "m.json")
+        if what == "symlink to a fifo":
+            (tmp_path / "link.json").symlink_to(path)
+            path = tmp_path / "link.json"
+    before = listing(tmp_path)
+    with pytest.raises(ValueError, match="expected a regular file or a new path") as error:
+        MLP(2, [1], seed=0).save(path)
+    assert f"the model file {path} is a" in str(error.value)
+    assert listing(tmp_path) == before
+    mode = os.stat(tmp_path / "m.json").st_mode
+    assert stat.S_ISDIR(mode) if what == "directory" else stat.S_ISFIFO(mode)
+
+
+def test_saving_refuses_dev_null_and_creates_nothing_in_dev(monkeypatch):
+    # As root, replacing /dev/null would break the whole machine: nothing may even be opened.
+    forbid(monkeypatch, "open", "replace")
+    with pytest.raises(ValueError, match="/dev/null is a character device; expected a regular"):
+        MLP(2, [1], seed=0).save("/dev/null")
+    monkeypatch.undo()
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_killed_save_leaves_a_temporary_file_the_next_save_removes(tmp_path):
+    path = saved(tmp_path)
+    old = path.read_bytes()
+    code = (
+        "import os, sys\n"
+        "from nn.modules import MLP\n"
+        "os.replace = lambda *args: os._exit(9)  # killed just before the replace\n"
+        "MLP(2, [3, 1], seed=1).save(sys.argv[1])\n"
+    )
+    killed = subprocess.Popen([sys.executable, "-c", code, str(path)])
+    assert killed.wait(timeout=120) == 9
+    assert path.read_bytes() == old  # the killed save changed nothing
+    (left,) = set(listing(tmp_path)) - {"m.json"}
+    assert re.fullmatch(rf"\.m\.json\.{killed.pid}-[0-9a-f]{{8}}\.chainrule-tmp", left)
+    stale_too = tmp_path / temporary_name("m.json", finished_pid())
+    stale_too.write_bytes(b"{")
+    model = MLP(2, [3, 1], seed=2)
+    model.save(path)
+    assert no_leftovers(tmp_path) and MLP.load(path).state_dict() == model.state_dict()
