@@ -7,7 +7,7 @@ independent witness of the gradients `backward()` computes.
 """
 
 from .derivatives import grad
-from .value import Value, _real, no_grad
+from .value import Value, _real, enable_grad
 
 
 class GradcheckError(AssertionError):
@@ -19,12 +19,14 @@ def central_difference(f, xs, i, eps=1e-6):
 
     `f` takes a list of Values and returns a Value (or a number); `xs` is a list of numbers.
     The error of this estimate shrinks like eps^2, against eps for the one-sided difference.
+    f runs with recording on (as in PyTorch's gradcheck), so it may itself differentiate, e.g.
+    with grad(..., create_graph=True).
     """
     xs = [float(x) for x in xs]
     up, down = list(xs), list(xs)
     up[i] += eps
     down[i] -= eps
-    with no_grad():
+    with enable_grad():
         return (_evaluate(f, up) - _evaluate(f, down)) / (2 * eps)
 
 
@@ -32,7 +34,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Compare the gradients backprop gives for f at `inputs` with central finite differences.
 
     `f` takes a list of Values and returns a Value; `inputs` is a list of numbers or Values
-    (only their data is used). Returns True when, for every input,
+    (only their data is used). f always runs with recording on, even inside no_grad(), so a
+    function that itself calls grad(..., create_graph=True) is checked too (second
+    derivatives). Returns True when, for every input,
     |analytic - numeric| <= atol + rtol * |numeric|; otherwise raises GradcheckError whose
     message is a table of every input's value, analytic and numeric gradient, and error.
     """
@@ -45,10 +49,11 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     if not xs:
         raise ValueError("gradcheck needs at least one input")
     leaves = [Value(x) for x in xs]
-    out = f(leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"f must return a Value, got {type(out).__name__}")
-    analytic = grad(out, leaves)
+    with enable_grad():
+        out = f(leaves)
+        if not isinstance(out, Value):
+            raise TypeError(f"f must return a Value, got {type(out).__name__}")
+        analytic = grad(out, leaves)
     numeric = [central_difference(f, xs, i, eps) for i in range(len(xs))]
     rows, failed = [], 0
     for label, x, a, n in zip(labels, xs, analytic, numeric):

@@ -12,14 +12,16 @@ tighter than a unary minus and associates to the right, as in Python):
     power  := atom ("**" unary)?
     atom   := NUMBER | NAME | FUNCTION "(" expr ")" | "(" expr ")"
 
-A sub-expression made only of numbers is computed at once (2 * 3 becomes 6), and a number
-exponent stays a number, so `x ** 2` draws as the op '**2'.
+A sub-expression made only of numbers is computed at once (2 * 3 becomes 6), by the engine's
+own operations and so under its rules (overflow is an error, as 1e309 is), and a number
+exponent stays a number, so `x ** 2` draws as the op '**2'. Every problem, a number too large
+for a float included, is an ExpressionError naming the column.
 """
 
 import math
 import re
 
-from .value import Value, _power
+from .value import Constant, Value, no_grad
 
 FUNCTIONS = {
     "abs": abs,
@@ -33,9 +35,9 @@ FUNCTIONS = {
     "tanh": Value.tanh,
 }
 
-MAX_DEPTH = (
-    50  # nested parentheses/unary operators (each costs ~5 frames): refused, not a RecursionError
-)
+MAX_DEPTH = 50  # nested parentheses/unary operators (each costs ~5 frames): not a RecursionError
+MAX_LENGTH = 10_000  # characters: far beyond what a picture can show (draw stops at 500 nodes)
+_EXACT_INT = 2**53  # integers up to here are exact as floats, and shown as integers
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_]\w*)"
@@ -60,6 +62,13 @@ def evaluate(text, variables):
     a well-formed expression over those names, the FUNCTIONS and numbers."""
     if not isinstance(text, str):
         raise TypeError(f"the expression must be a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long, more than the limit of "
+            f"{MAX_LENGTH:,}; write a shorter one",
+            text[:60],
+            0,
+        )
     leaves = {}
     for name, number in variables.items():
         if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in FUNCTIONS:
@@ -168,16 +177,16 @@ class _Parser:
             number = float(text)
             if math.isinf(number):
                 self.i -= 1
-                self.fail(f"the number {text} is too large for a float")
-            return int(text) if number.is_integer() and text.isdigit() else number
+                self.fail(f"the number {_short(text)} is too large for a float (overflow)")
+            if text.isdigit() and abs(number) <= _EXACT_INT:
+                return int(number)  # (int(text) would refuse more than 4,300 digits)
+            return number
         if kind == "name":
             self.take()
             if text in FUNCTIONS:
                 self.expect("(")
                 argument = self.expr(depth + 1)
                 self.expect(")")
-                if not isinstance(argument, Value):
-                    argument = Value(argument)
                 return self.call(FUNCTIONS[text], text, argument, position)
             if text not in self.leaves:
                 raise ExpressionError(
@@ -192,27 +201,41 @@ class _Parser:
         self.fail(f"unexpected {text!r}")
 
     def apply(self, op, left, right):
-        """left op right, with the engine's operations (or plain arithmetic for two numbers)."""
+        """left op right, with the engine's operations; two numbers give a number."""
         position = self.tokens[self.i - 1][2] if self.i else 0
+        folded = not isinstance(left, Value) and not isinstance(right, Value)
         try:
-            if op == "+":
-                return left + right
-            if op == "-":
-                return left - right
-            if op == "*":
-                return left * right
-            if op == "/":
-                if not isinstance(left, Value) and not isinstance(right, Value) and right == 0:
-                    raise ZeroDivisionError("division by zero")
-                return left / right
-            if not isinstance(left, Value) and not isinstance(right, Value):
-                return _power(float(left), right)[0]  # the engine's checks, without a node
-            return left**right
+            if folded:  # the engine's rules (overflow, division by zero), without a node
+                with no_grad():
+                    number = _BINARY[op](Constant(left), Constant(right)).data
+                if type(left) is int and type(right) is int and op in "+-*":
+                    if abs(number) <= _EXACT_INT:
+                        return int(number)
+                return number
+            if op == "**" and not isinstance(right, Value) and float(right).is_integer():
+                right = int(right) if abs(right) <= _EXACT_INT else right  # x ** 2, not x ** 2.0
+            return _BINARY[op](left, right)
         except (ArithmeticError, ValueError) as error:
             raise ExpressionError(str(error), self.text, position) from None
 
     def call(self, function, name, argument, position):
         try:
+            if not isinstance(argument, Value):
+                argument = Value(argument)
             return function(argument)
         except (ArithmeticError, ValueError) as error:
             raise ExpressionError(f"{name}: {error}", self.text, position) from None
+
+
+_BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
+
+def _short(text):
+    """A number's text, shortened for a message: a 5,000-digit literal shows its length."""
+    return text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text):,} characters)"

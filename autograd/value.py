@@ -6,15 +6,26 @@ right next to the forward rule. `backward()` walks the graph once, in reverse
 topological order, and applies the chain rule on every edge:
 
     input.grad += local_grad * out.grad
+
+Numbers follow one policy in every op:
+- nan propagates, as in PyTorch: an op given nan returns nan (relu and max-like ops included),
+  with PyTorch's local derivative there.
+- Overflow is an error: an op whose operands are finite but whose result is too large for a
+  float raises OverflowError (x * x as x ** 2 and exp do). inf given as an operand propagates as
+  IEEE arithmetic says. Local derivatives and gradients may be infinite (sqrt'(0) is inf).
+- Outside an op's domain (log of a negative number, division by zero) it raises, never guesses.
+Recording is per thread and per context: `no_grad()` in one thread never affects another.
 """
 
+import functools
+import inspect
 import math
 import numbers
+import threading
 from contextlib import ContextDecorator
+from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
-
-_recording = True  # False inside `no_grad()`: operations then record no graph
 
 
 class Value:
@@ -105,18 +116,18 @@ class Value:
         try:
             out = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp({self.data!r}) is too large for a float") from None
+            raise OverflowError(f"exp({self.data!r}) is too large for a float (overflow)") from None
         return _result(out, (self,), (out,), "exp")  # d e^x/dx = e^x
 
     def log(self):
         x = self.data
-        if not x > 0:
+        if x <= 0:  # (nan passes: it propagates, as every op lets it)
             raise ValueError(f"log needs a positive input, got {x!r}")
         return _result(math.log(x), (self,), (1.0 / x,), "log")
 
     def sqrt(self):
         x = self.data
-        if not x >= 0:
+        if x < 0:
             raise ValueError(f"sqrt needs a non-negative input, got {x!r}")
         out = math.sqrt(x)
         return _result(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
@@ -131,9 +142,9 @@ class Value:
 
     def relu(self):
         z = self.data
-        if z > 0:
-            return _result(z, (self,), (1.0,), "relu")
-        return _result(0.0, (self,), (0.0,), "relu")  # relu'(0) = 0, as in PyTorch
+        if z <= 0:
+            return _result(0.0, (self,), (0.0,), "relu")  # relu'(0) = 0, as in PyTorch
+        return _result(z, (self,), (1.0,), "relu")  # z > 0, or nan: nan stays nan (PyTorch too)
 
     def leaky_relu(self, slope=0.01):
         z, slope = self.data, _real(slope)
@@ -190,15 +201,33 @@ _new = object.__new__
 
 def _result(data, inputs, local_grads, op):
     """The Value an operation returns; inside `no_grad()` it is a leaf that remembers nothing."""
+    if data - data:  # 0.0 for every finite number; nan (true) for inf and nan
+        _check_overflow(data, inputs, op)
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _recording:
-        out.inputs, out.local_grads, out.op = inputs, local_grads, op
-    else:
+    if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
         out.inputs, out.local_grads, out.op = (), (), ""
+    else:
+        out.inputs, out.local_grads, out.op = inputs, local_grads, op
     return out
+
+
+def _check_overflow(data, inputs, op):
+    """The overflow policy: an operation whose operands are all finite but whose result is too
+    large for a float raises OverflowError (as Python's math module does); inf and nan given as
+    operands propagate as IEEE arithmetic says (nan in, nan out)."""
+    if data != data or not all(math.isfinite(x.data) for x in inputs):
+        return
+    operands = [x.data for x in inputs]
+    if len(operands) == 2 and op in ("+", "-", "*", "/"):
+        what = f"{operands[0]!r} {op} {operands[1]!r}"
+    else:
+        what = f"{op} of {', '.join(map(repr, operands[:6]))}" + (
+            ", ..." if len(operands) > 6 else ""
+        )
+    raise OverflowError(f"{what} is too large for a float (overflow)")
 
 
 def as_value(x):
@@ -260,7 +289,13 @@ def total(terms):
     terms = [as_value(t) for t in terms]
     if not terms:
         return Constant(0.0)
-    return _result(math.fsum(t.data for t in terms), tuple(terms), (1.0,) * len(terms), "sum")
+    try:
+        data = math.fsum(t.data for t in terms)  # exact: the sum does not depend on the order
+    except OverflowError:
+        data = math.inf  # _result raises the policy's OverflowError (all terms are finite)
+    except ValueError:  # inf - inf
+        data = math.nan
+    return _result(data, tuple(terms), (1.0,) * len(terms), "sum")
 
 
 def topological_order(root, leaves=True):
@@ -290,20 +325,89 @@ def topological_order(root, leaves=True):
     return order
 
 
-class no_grad(ContextDecorator):
-    """Inside `with no_grad():` (or a function decorated with it) operations compute data but
-    record no graph: results are leaves, which saves time and memory in evaluation.
-    The switch is process-wide, not per thread."""
+# The grad mode: whether operations record the graph. It is per thread and per context
+# (contextvars): a `with no_grad():` in one thread or asyncio task never switches recording off in
+# another. The ContextVar holds (enabled, the mode outside it): entering a block pushes, leaving
+# pops, so nested and re-entrant blocks restore exactly. `_switched` counts the blocks open in all
+# threads; while it is 0 (nearly always), operations skip the ContextVar lookup altogether.
+_mode = ContextVar("autograd_grad_mode", default=(True, None))
+_switched = 0
+_switched_lock = threading.Lock()
+
+
+def is_grad_enabled():
+    """Whether operations record the graph here (False inside `no_grad()`)."""
+    return _mode.get()[0]
+
+
+class _GradMode(ContextDecorator):
+    """A with-block (or decorator) that sets the grad mode for the code inside it."""
+
+    enabled = True
 
     def __enter__(self):
-        global _recording
-        self._previous, _recording = _recording, False
+        global _switched
+        with _switched_lock:
+            _switched += 1
+        _mode.set((self.enabled, _mode.get()))
         return self
 
     def __exit__(self, *exc):
-        global _recording
-        _recording = self._previous
+        global _switched
+        outer = _mode.get()[1]
+        _mode.set(outer if outer is not None else (True, None))
+        with _switched_lock:
+            _switched -= 1
         return False
+
+    def __call__(self, func):
+        """Decorate `func`; a generator function gets the mode while it runs, each time it is
+        resumed, and never while it is suspended (the caller's mode is the caller's)."""
+        if inspect.isgeneratorfunction(func):
+            return _generator_in_mode(type(self), func)
+        return super().__call__(func)
+
+
+def _generator_in_mode(mode, func):
+    @functools.wraps(func)
+    def generator(*args, **kwargs):
+        with mode():
+            gen = func(*args, **kwargs)
+        try:
+            with mode():
+                request = gen.send(None)
+            while True:
+                try:
+                    response = yield request
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as error:
+                    with mode():
+                        request = gen.throw(error)
+                else:
+                    with mode():
+                        request = gen.send(response)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator
+
+
+class no_grad(_GradMode):
+    """Inside `with no_grad():` (or a function decorated with `@no_grad()`, generator functions
+    included) operations compute data but record no graph: results are leaves, which saves time
+    and memory in evaluation. Per thread and per context, re-entrant, restored exactly on exit."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """The opposite of no_grad(): operations record the graph inside it, even within a
+    no_grad() block (gradcheck uses it, as PyTorch's does)."""
+
+    enabled = True
 
 
 def _real(x):
@@ -312,7 +416,13 @@ def _real(x):
     if type(x) is float:
         return x
     if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int (or Fraction) beyond 1.8e308: the overflow policy
+            raise OverflowError(
+                f"{type(x).__name__} of about {int(x).bit_length() * 0.30103:.0f} digits is too "
+                "large for a float (overflow; the largest float is about 1.8e308)"
+            ) from None
     return None
 
 
@@ -325,18 +435,23 @@ def _exponent(n):
 
 
 def _power(x, n):
-    """x ** n and d(x^n)/dx = n x^(n-1), with a clear error where x ** n is not a real number."""
-    if x < 0 and not float(n).is_integer():
+    """x ** n and d(x^n)/dx = n x^(n-1), with a clear error where x ** n is not a real number
+    or overflows. The derivative may be infinite (a vertical tangent, or beyond the float range)."""
+    if x < 0 and not float(n).is_integer() and n == n:
         raise ValueError(f"** with a negative base ({x!r}) needs an integer exponent, got {n!r}")
     if x == 0 and n < 0:
         raise ZeroDivisionError(f"0.0 cannot be raised to a negative power ({n!r})")
     try:
         out = x**n
-        if x == 0 and n < 1:  # x^n is flat at 0 for n = 0 and vertical for 0 < n < 1
-            return out, 0.0 if n == 0 else math.inf
-        return out, n * x ** (n - 1)
     except OverflowError:
-        raise OverflowError(f"{x!r} ** {n!r} is too large for a float") from None
+        raise OverflowError(f"{x!r} ** {n!r} is too large for a float (overflow)") from None
+    if x == 0 and n < 1:  # x^n is flat at 0 for n = 0 and vertical for 0 < n < 1
+        return out, 0.0 if n == 0 else math.inf
+    try:
+        return out, n * x ** (n - 1)
+    except OverflowError:  # |n x^(n-1)| beyond the float range (x tiny, n < 1): +-inf
+        negative = (n < 0) != (x < 0 and float(n - 1) % 2 == 1)
+        return out, -math.inf if negative else math.inf
 
 
 def _sigmoid(z):

@@ -6,7 +6,7 @@ from .crosscheck import crosscheck
 from .draw import draw
 from .modules import MLP, Layer, Module, Neuron, Parameter
 from .optim import SGD, Adam
-from .train import History, evaluate, fit, predict, train_step
+from .train import History, NonFiniteError, evaluate, fit, predict, train_step
 
 
 def __getattr__(name):
@@ -25,6 +25,7 @@ __all__ = [
     "Module",
     "Neuron",
     "History",
+    "NonFiniteError",
     "Parameter",
     "crosscheck",
     "datasets",

@@ -78,6 +78,8 @@ def cross_entropy(prediction, target):
         )
     target = int(target)
     m = max(z_k.data for z_k in z)
+    if any(z_k.data != z_k.data for z_k in z):
+        m = math.nan  # max() would drop a nan it meets after a number: the loss must be nan
     return m + total([(z_k - m).exp() for z_k in z]).log() - z[target]
 
 

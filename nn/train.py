@@ -41,6 +41,12 @@ _THRESHOLDS = {
     _losses.binary_cross_entropy_with_logits: (0.0, 0.5),
 }
 
+
+class NonFiniteError(FloatingPointError):
+    """Training met a loss or a gradient that is inf or nan. Raised before the optimizer's
+    step, so the weights (and the optimizer's state) are those from before that step."""
+
+
 Step = namedtuple("Step", ["loss", "outputs"])
 Step.__doc__ = """What train_step returns: the batch's mean loss (a float) and the model's outputs
 for the batch as plain numbers, both from the forward pass, before the update."""
@@ -101,7 +107,9 @@ def fit(
       terminal or inside a Jupyter kernel (plain text there: no ipywidgets needed).
 
     Every step is `train_step`: cost = mean of the per-example losses, zero_grad, backward,
-    optimizer.step().
+    optimizer.step(). When the loss or a gradient becomes inf or nan, fit stops with a
+    NonFiniteError naming the epoch and the step, and the model keeps the weights from before
+    that step.
     """
     loss = _losses.get(loss)
     X, Y = _dataset(X, Y, getattr(model, "nin", None))
@@ -124,7 +132,14 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 xs, ys = [X[i] for i in batch], [Y[i] for i in batch]
-                step = train_step(model, xs, ys, loss, optimizer)
+                try:
+                    step = train_step(model, xs, ys, loss, optimizer)
+                except NonFiniteError as error:
+                    per_epoch = math.ceil(n / size)
+                    raise NonFiniteError(
+                        f"training stopped at epoch {epoch + 1} of {epochs}, step "
+                        f"{start // size + 1} of {per_epoch}: {error}"
+                    ) from None
                 sums.append(step.loss * len(batch))
                 if thresholds is not None:
                     correct += sum(map(_correct, step.outputs, ys, [thresholds] * len(ys)))
@@ -145,6 +160,8 @@ def train_step(model, X, Y, loss, optimizer):
     """One step of gradient descent on the batch (X, Y): outputs a = model(x) for every x, the
     cost L = 1/n sum_x loss(a, y), optimizer.zero_grad(), L.backward(), optimizer.step().
     Returns a Step: the cost as a float and the outputs as plain numbers (before the update).
+    A cost or a parameter gradient that is inf or nan raises NonFiniteError before
+    optimizer.step(), so the weights stay as they were.
 
     Python's cyclic garbage collector is paused for the step and restored afterwards (if it was
     disabled, it stays disabled; an exception restores it too). A step makes tens of thousands
@@ -172,8 +189,24 @@ def _step(model, X, Y, loss, optimizer):
     cost = total(_example_losses(outputs, Y, loss)) / len(X)  # L = 1/n sum_x L_x
     optimizer.zero_grad()
     cost.backward()
+    _check_finite(cost, model, optimizer)
     optimizer.step()
     return Step(cost.data, [_numbers(a) for a in outputs])
+
+
+def _check_finite(cost, model, optimizer):
+    """NonFiniteError where the cost or a gradient the optimizer would use is inf or nan."""
+    if not math.isfinite(cost.data):
+        raise NonFiniteError(f"the loss is {cost.data!r}; the weights were left as they were")
+    params = getattr(optimizer, "params", None)
+    if params is None:
+        params = model.parameters() if hasattr(model, "parameters") else []
+    for p in params:
+        if not math.isfinite(p.grad):
+            name = p.label or "a parameter"
+            raise NonFiniteError(
+                f"the gradient of {name} is {p.grad!r}; the weights were left as they were"
+            )
 
 
 @no_grad()

@@ -182,3 +182,119 @@ def test_graph_has_no_reference_cycles():
     finally:
         if was_enabled:
             gc.enable()
+
+
+# ---- no_grad: per thread, per context, re-entrant, generators ----
+
+
+def test_no_grad_in_one_thread_leaves_another_thread_recording():
+    """It used to be a process-wide switch: a predict() in one thread stopped another's graph."""
+    import threading
+
+    inside, recorded = threading.Event(), []
+    release = threading.Event()
+
+    def evaluator():
+        with no_grad():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=evaluator)
+    thread.start()
+    inside.wait(5)
+    try:
+        x = Value(2.0)
+        recorded.append((x * 3).inputs)  # this thread never entered no_grad
+    finally:
+        release.set()
+        thread.join()
+    assert recorded[0] != ()
+
+
+def test_interleaved_exits_in_two_threads_leave_recording_on():
+    """Thread A enters, B enters, A exits, B exits: with one global switch B restored 'off'."""
+    import threading
+
+    from autograd import is_grad_enabled
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    states = {}
+
+    def a():
+        with no_grad():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+        states["a"] = is_grad_enabled()
+
+    def b():
+        a_in.wait(5)
+        with no_grad():
+            b_in.set()
+            a_out.wait(5)
+        states["b"] = is_grad_enabled()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert states == {"a": True, "b": True}
+    assert is_grad_enabled() and (Value(1.0) * 2).inputs != ()
+
+
+def test_no_grad_is_reentrant_and_enable_grad_restores_exactly():
+    from autograd import enable_grad, is_grad_enabled
+
+    block = no_grad()
+    with block:
+        with block:  # the same object, nested
+            assert not is_grad_enabled()
+            with enable_grad():
+                assert is_grad_enabled() and (Value(1.0) * 2).inputs != ()
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_a_decorated_generator_records_nothing_and_leaves_its_caller_recording():
+    """The generator's body runs after the decorated call returned: it used to record."""
+    from autograd import is_grad_enabled
+
+    x = Value(2.0)
+
+    @no_grad()
+    def doubled(values):
+        for v in values:
+            yield v * 2, is_grad_enabled()
+
+    outputs = doubled([x, x])
+    first, mode = next(outputs)
+    assert first.inputs == () and mode is False
+    assert is_grad_enabled() and (x * 2).inputs != ()  # suspended: the caller records
+    second, mode = next(outputs)
+    assert second.inputs == () and mode is False
+    assert list(outputs) == []
+
+
+def test_no_grad_in_asyncio_tasks_is_per_task():
+    import asyncio
+
+    from autograd import is_grad_enabled
+
+    async def main():
+        seen = {}
+
+        async def quiet():
+            with no_grad():
+                await asyncio.sleep(0.01)
+                seen["quiet"] = is_grad_enabled()
+
+        async def loud():
+            await asyncio.sleep(0.005)  # while quiet() is inside its block
+            seen["loud"] = is_grad_enabled()
+
+        await asyncio.gather(quiet(), loud())
+        return seen
+
+    assert asyncio.run(main()) == {"quiet": False, "loud": True}

@@ -73,3 +73,17 @@ def test_gradcheck_rejects_bad_arguments():
         gradcheck(lambda v: v[0], ["a"])
     with pytest.raises(TypeError, match="f must return a Value, got float"):
         gradcheck(lambda v: 1.0, [1.0])
+
+
+def test_gradcheck_checks_second_derivatives():
+    """f itself differentiates with create_graph=True: central differences used to run it with
+    recording off, so the numeric side was 0 (analytic 9)."""
+    from autograd import grad, no_grad
+
+    def first_derivative(v):
+        return grad(v[0] ** 3, [v[0]], create_graph=True)[0]  # 3 x^2
+
+    assert gradcheck(first_derivative, [1.5]) is True  # d/dx 3x^2 = 6x = 9
+    assert central_difference(first_derivative, [1.5], 0) == pytest.approx(9.0, rel=1e-6)
+    with no_grad():  # recording is on for f even inside no_grad(), as in PyTorch
+        assert gradcheck(first_derivative, [1.5]) is True

@@ -142,3 +142,33 @@ def test_long_expressions_are_shown_as_an_excerpt():
     with pytest.raises(ExpressionError) as info:
         evaluate(text, {"x": 1.0})
     assert len(str(info.value)) < 150
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("1e308*10", "too large for a float"),  # printed inf while 1e309 was refused
+        ("1e309", "too large for a float"),
+        ("9" * 5000, "5,000 characters"),
+        ("0" * 4999 + "1 + x", None),  # a 5,000-digit literal that is just 1
+        ("*".join(["99999999999"] * 40), "too large for a float"),
+        ("tanh(" + "9" * 400 + ")", "too large for a float"),
+        ("10**400", "too large for a float"),
+        ("x * " + "9" * 400, "too large for a float"),
+        ("x" + " + x" * 4000, "limit of 10,000"),
+    ],
+)
+def test_every_problem_is_an_expression_error(text, fragment):
+    """Huge literals and products escaped as bare ValueError or OverflowError."""
+    if fragment is None:
+        assert evaluate(text, {"x": 2.0}).data == 3.0
+        return
+    with pytest.raises(ExpressionError, match=fragment):
+        evaluate(text, {"x": 2.0})
+
+
+def test_number_arithmetic_follows_the_engines_overflow_policy():
+    assert evaluate("x * 1e308", {"x": 1.0}).data == 1e308
+    with pytest.raises(ExpressionError, match="overflow"):
+        evaluate("x * 1e308 * 10", {"x": 1.0})
+    assert evaluate("x ** (2 * 3)", {"x": 2.0}).op == "**6"  # a folded exponent stays an int

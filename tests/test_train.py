@@ -365,7 +365,7 @@ def test_predict_and_evaluate_record_no_graph():
     result = evaluate(model, X, [0, 1], "cross_entropy")
     expected = sum(losses.cross_entropy(model(x), y).data for x, y in zip(X, [0, 1])) / 2
     assert result.loss == pytest.approx(expected, rel=1e-15)
-    assert autograd.value._recording  # no_grad was switched off again
+    assert autograd.is_grad_enabled()  # no_grad was switched off again
     assert predict(MLP(2, [1], seed=0), X) == [MLP(2, [1], seed=0)(x).data for x in X]
 
 
@@ -511,3 +511,35 @@ def test_a_real_jupyter_kernel_shows_a_plain_text_bar_and_no_widget_warning():
     assert "7/7" in text and "loss=" in text
     assert all(o.output_type == "stream" and o.name == "stderr" for o in outputs)
     assert "IProgress" not in everything and "Widget" not in everything
+
+
+def test_fit_stops_on_a_non_finite_loss_naming_epoch_and_step_and_keeps_the_weights():
+    """A model that outputs nan got a perfect hinge loss of 0.0, which fit reported."""
+    from nn.train import NonFiniteError
+
+    X, Y = moons(20, seed=0, signed=True)
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = Adam(model.parameters(), lr=0.01)
+    fit(model, X, Y, loss="hinge", optimizer=optimizer, epochs=1, batch_size=5, progress=False)
+    model.layers[1].neurons[0].w[2].data = float("nan")
+    before = [p.data for p in model.parameters()]
+    state = (list(optimizer.m), list(optimizer.v), optimizer.t)
+    with pytest.raises(NonFiniteError, match=r"epoch 1 of 3, step 1 of 4: the loss is nan"):
+        fit(model, X, Y, loss="hinge", optimizer=optimizer, epochs=3, batch_size=5, progress=False)
+    after = [p.data for p in model.parameters()]
+    assert [str(a) for a in after] == [str(b) for b in before]  # nan included
+    assert (list(optimizer.m), list(optimizer.v), optimizer.t) == state
+
+
+def test_fit_stops_on_a_non_finite_gradient():
+    from nn.train import NonFiniteError
+
+    def sqrt_loss(prediction, target):  # d sqrt(u)/du is inf at u = 0
+        return ((prediction - prediction) * 0.0).sqrt() + (prediction - target) ** 2
+
+    X, Y = moons(8, seed=0, signed=True)
+    model = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(NonFiniteError, match=r"epoch 1 of 2, step 1 of 1: the gradient of w"):
+        fit(model, X, Y, loss=sqrt_loss, epochs=2, progress=False)
+    assert [p.data for p in model.parameters()] == before

@@ -80,15 +80,27 @@ def test_binary_local_derivatives_match_central_differences(name):
     check()
 
 
+def same_as_python(engine, python):
+    """The engine's result is Python's, or an OverflowError where Python's float is inf (the
+    overflow policy: finite operands, a result too large for a float)."""
+    expected = python()
+    if math.isinf(expected):
+        with pytest.raises(OverflowError, match="too large for a float"):
+            engine()
+    else:
+        assert engine().data == expected
+
+
 @given(st.floats(-10, 10), st.floats(-10, 10))
 def test_binary_forward_matches_python(x, y):
-    assert (Value(x) + y).data == x + y
-    assert (Value(x) - y).data == x - y
-    assert (Value(x) * y).data == x * y
-    assert (y - Value(x)).data == y - x
+    same_as_python(lambda: Value(x) + y, lambda: x + y)
+    same_as_python(lambda: Value(x) - y, lambda: x - y)
+    same_as_python(lambda: Value(x) * y, lambda: x * y)
+    same_as_python(lambda: y - Value(x), lambda: y - x)
     if y != 0:
-        assert (Value(x) / y).data == x / y
-        assert (y / Value(x)).data == y / x if x != 0 else True
+        same_as_python(lambda: Value(x) / y, lambda: x / y)
+    if x != 0:
+        same_as_python(lambda: y / Value(x), lambda: y / x)
 
 
 def test_the_check_catches_a_wrong_local_derivative():
@@ -362,3 +374,71 @@ def test_linear_checks_shapes():
         linear([[1.0]], [1.0], [0.0, 0.0])
     with pytest.raises(ValueError, match="as many weights as inputs, got 1 and 2"):
         linear([[1.0]], [1.0, 2.0], [0.0])
+
+
+# ---- nan propagates; overflow has one policy ----
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "op, local",
+    [
+        (lambda v: v.relu(), 1.0),  # PyTorch's relu'(nan) = 1, its abs'(nan) = 0
+        (lambda v: v.leaky_relu(), 0.01),
+        (lambda v: abs(v), 0.0),
+        (lambda v: v.sqrt(), NAN),
+        (lambda v: v.log(), NAN),
+        (lambda v: v.tanh(), NAN),
+        (lambda v: v.sigmoid(), NAN),
+        (lambda v: v.softplus(), NAN),
+        (lambda v: v.exp(), NAN),
+        (lambda v: v**2, NAN),
+    ],
+)
+def test_nan_propagates_through_every_op(op, local):
+    out = op(Value(NAN))
+    assert math.isnan(out.data)
+    assert out.local_grads[0] == local or (math.isnan(local) and math.isnan(out.local_grads[0]))
+
+
+def test_nan_reaches_the_hinge_loss_and_cross_entropy():
+    from nn import losses
+
+    assert math.isnan(losses.hinge(Value(NAN), 1.0).data)  # was a perfect 0.0
+    assert math.isnan(losses.cross_entropy([Value(1.0), Value(NAN)], 0).data)
+    assert math.isnan(losses.cross_entropy([Value(NAN), Value(1.0)], 1).data)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x * x,
+        lambda x: x * 1e108 + x * 1e108,
+        lambda x: x * 1e108 - (-x) * 1e108,
+        lambda x: x / 1e-200,
+        lambda x: x**2,
+        lambda x: x.exp(),
+        lambda x: total([x * 1e108, x * 1e108]),
+        lambda x: weighted_sum([x], [x], 0.0),
+        lambda x: linear([[x, x]], [x * 1e108, x * 1e108], [0.0])[0],
+    ],
+)
+def test_overflow_is_one_policy_an_overflow_error(make):
+    """x * x returned inf where x ** 2 raised: every op now raises for finite operands."""
+    with pytest.raises(OverflowError, match="too large for a float"):
+        make(Value(1e200))
+
+
+def test_infinite_operands_propagate_as_ieee_says():
+    inf = float("inf")
+    assert (Value(inf) * 2).data == inf
+    assert math.isnan((Value(inf) - inf).data)
+    assert math.isnan(total([inf, -inf]).data)
+    assert Value(inf).exp().data == inf
+
+
+def test_a_huge_int_is_an_overflow_error_with_a_short_message():
+    with pytest.raises(OverflowError, match="too large for a float") as error:
+        Value(10**5000)
+    assert len(str(error.value)) < 120
