@@ -14,6 +14,7 @@ with the same layout, for a slider or an animation.
 import functools
 import html
 import math
+import os
 import re
 
 import graphviz
@@ -26,6 +27,12 @@ from .value import Constant, Value, topological_order
 # at ~700 and 450 s at ~1,500. PNG adds rasterising the canvas: 1-5 s below 200 nodes,
 # 5-15 s for 400-500 nodes (tens of megapixels), whatever the shape.
 MAX_NODES = 500
+# A series of step pictures draws every node once per step. For draw_steps (what step_through
+# shows, one SVG at a time) the cost is the DOT text and one `dot` run that measures every label
+# variant; PNG frames and their GIF (save_frames) cost far more: measured on a 2-core machine,
+# about 20 ms and 2 MB per node drawn (13 frames of a 47-node MLP graph: 14 s, 1.4 GB).
+MAX_STEP_NODES = 20_000  # draw_steps / step_through: steps x nodes per picture
+MAX_FRAME_NODES = 300  # save_frames: steps x nodes per picture (about 6 s)
 
 ROLE_COLOURS = {  # node fill by role
     "parameter": "#ffe9a8",
@@ -46,6 +53,7 @@ HIGHLIGHT = "#ff7f00"  # the step's node and edges, and `highlight=` nodes
 ACTIVE_TEXT = "#b35900"  # the chain-rule terms written on a step's edges
 PENDING = "#9a9a9a"  # legend swatch: a grad still collecting contributions
 PENDING_TEXT = "#3c3c3c"  # ... and its text, in italics (readable on every shade)
+HELD_TEXT = "#6a3d9a"  # a leaf's stored .grad from earlier backward() calls
 EDGE = "#606060"
 FONT = "Helvetica"
 
@@ -62,6 +70,10 @@ OP_TEXT = {
     "linear": "Σ w·x + b",
 }
 NON_COMMUTATIVE = {"-", "/", "**"}  # their op node names the operands: "x − y"
+
+SAVE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "gif")  # Drawing.write
+MAX_LABEL = 40  # characters of a label shown in a picture; longer ones end in '…'
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # nn's labels: w[l][j][i], b[l][j], z[l][j], a[l][j] (layer l from 1, unit j from 0)
 _NN_LABEL = re.compile(r"(?:w\[(\d+)\]\[(\d+)\]\[\d+\]|[bza]\[(\d+)\]\[(\d+)\])")
@@ -110,6 +122,23 @@ class Drawing(graphviz.Digraph):
 
     pipe = _explains_missing_dot(graphviz.Digraph.pipe)
     render = _explains_missing_dot(graphviz.Digraph.render)
+
+    def write(self, path, format=None):
+        """Render the picture with `dot` and write it to `path`, in the format its suffix names
+        (.png, .svg, .pdf, .jpg, .gif) unless `format` is given. Unlike render(), nothing else
+        is written or deleted (no .gv file beside it), and the write is atomic and never
+        replaces anything but a regular file (see autograd.files). Returns the path."""
+        from .files import check_target, write_file
+
+        format = format or os.path.splitext(os.fspath(path))[1][1:].lower()
+        if format not in SAVE_FORMATS:
+            raise ValueError(
+                f"cannot save a picture as {os.fspath(path)!r}: expected a file name ending in "
+                f"{', '.join('.' + f for f in SAVE_FORMATS)} (or format=)"
+            )
+        check_target(path, "the picture")  # before dot's work
+        return write_file(path, self.pipe(format="jpg" if format == "jpeg" else format))
+
     view = _explains_missing_dot(graphviz.Digraph.view)
     unflatten = _explains_missing_dot(graphviz.Digraph.unflatten)  # the program `unflatten`
 
@@ -130,7 +159,11 @@ def draw(
 
     Args:
         rankdir: "LR" (left to right, inputs on the left), "TB", "RL" or "BT".
-        show_grad: show each Value's grad, shaded by its sign (blue > 0, red < 0) and size.
+        show_grad: show each Value's gradient d(root)/d(value), shaded by its sign (blue > 0,
+            red < 0) and size. The picture computes it with backward()'s own chain rule and
+            arithmetic (so it equals what a fresh root.backward() gives, bit for bit) and
+            changes no `.grad`. A leaf whose stored `.grad` holds something else (left by
+            earlier backward() calls: leaves accumulate) shows that amount as a separate note.
         show_local_grads: label every edge x -> (op) with the local derivative d(out)/dx,
             the factor the chain rule multiplies along that edge.
         highlight: Values (or one Value) to outline.
@@ -158,11 +191,16 @@ def draw_steps(
     max_nodes: int | None = MAX_NODES,
     digits: int = 4,
     legend: bool = True,
+    max_total_nodes: int | None = MAX_STEP_NODES,
 ) -> list:
     """One picture per step of a backward pass (`list(root.backward_steps())`), all with the
     same layout, size and gradient colour scale, so that moving from one to the next shows
     only what the step changed. (Each node and edge label gets the largest size it takes in
-    any step, measured with one run of `dot`.)"""
+    any step, measured with one run of `dot`.)
+
+    max_nodes limits each picture, max_total_nodes all of them together (steps x nodes): both
+    are checked before any drawing, with a ValueError that says how to proceed; None: no limit.
+    """
     from .steps import Step
 
     steps = list(steps)
@@ -171,9 +209,9 @@ def draw_steps(
     for s in steps:
         if not isinstance(s, Step) or s._run is not steps[0]._run:
             raise ValueError("draw_steps() needs steps of one backward pass (backward_steps())")
+    check_step_work(steps[0]._run, len(steps), max_total_nodes, "draw_steps")
     root = steps[0].root
-    grads = steps[0]._run.steps[-1].state()[0]  # the colour scale of the finished pass
-    scale = _grad_scale(grads, root)
+    scale = _grad_scale(steps[0]._run.grads(), root)  # the colour scale of the finished pass
     pictures = [
         _Picture(
             root,
@@ -201,11 +239,32 @@ def draw_steps(
     return [picture.drawing(legend, fixed) for picture in pictures]
 
 
+def check_step_work(run, n_steps, limit, caller):
+    """ValueError, before any drawing, where n_steps pictures of run's graph would draw more
+    than `limit` nodes in all (None: no limit)."""
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"max_total_nodes must be a positive int or None, got {limit!r}")
+    per_picture = len(run.order) + len(run.interior)  # Values and operations
+    total = n_steps * per_picture
+    if total <= limit:
+        return
+    raise ValueError(
+        f"{caller}() would draw {n_steps:,} pictures of {per_picture:,} nodes each, "
+        f"{total:,} nodes in all, more than max_total_nodes={limit:,} (frames cost about 20 ms "
+        f"and 2 MB per node drawn). To proceed: step through a smaller graph (a sub-expression, "
+        f"e.g. one neuron's z), use step_through() in Jupyter (it renders one step at a time), "
+        f"or pass max_total_nodes={total} if you accept the wait"
+    )
+
+
 def node_name(v, index, digits=4):
     """How pictures and step texts call v: its label, its number (a constant), or #i, with i
-    its position in `index` (the topological order of the root's graph)."""
+    its position in `index` (the topological order of the root's graph). A label is shown as
+    `printable` makes it: control characters escaped, at most MAX_LABEL characters."""
     if v.label:
-        return v.label
+        return printable(v.label)
     if isinstance(v, Constant):
         return fmt(v.data, digits)
     return f"#{index[v]}"
@@ -277,14 +336,35 @@ def _swatch(colour):
     return f'<TD BGCOLOR="{colour}" BORDER="1" WIDTH="12" HEIGHT="12" FIXEDSIZE="TRUE"></TD>'
 
 
+def printable(text, limit=None):
+    """A user's text as a picture may show it: control characters written as escapes (a newline
+    as \\n, ESC as \\x1b), and at most `limit` characters (MAX_LABEL by default), the rest
+    replaced by '…'. Escaping for DOT is separate (see `_e`): this keeps pictures readable and
+    their size bounded whatever a label holds."""
+    limit = MAX_LABEL if limit is None else limit
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def html_label(text):
+    """Plain text as a Graphviz HTML-like label: every character shows as itself (no markup, no
+    DOT escape sequences, no attribute can be injected), lines split at '\\n' (a backslash and
+    an n, as in DOT). Every label chainrule gives Graphviz is either this or a table built with
+    `_e`."""
+    return f"<{_lines(text)}>"
+
+
 def _e(text):
-    """Text escaped for an HTML-like label."""
-    return html.escape(text, quote=True)
+    """Text escaped for an HTML-like label: &, < and > as entities, and every backslash
+    doubled, because dot still expands escapes such as \\N (the node's name) in HTML-like
+    labels, and reads a doubled backslash as one."""
+    return html.escape(text, quote=False).replace("\\", "\\\\")
 
 
 def _lines(text):
-    """Plain label text (lines separated by DOT's \\n) as HTML-like label text."""
-    return "<BR/>".join(_e(line) for line in text.split("\\n"))
+    """Plain label text (lines separated by DOT's \\n) as HTML-like label text; control
+    characters written out (see `printable`), which Graphviz and SVG cannot carry."""
+    return "<BR/>".join(_e(printable(line, math.inf)) for line in text.split("\\n"))
 
 
 def _grad_scale(grads, root):
@@ -352,13 +432,18 @@ class _Picture:
         self.group = self._groups()
         self._check_size(max_nodes)
 
-        # gradients: live, or as they were right after `step` (replayed from its pass)
+        # gradients: this root's pass (as backward() computes it, without storing it), or as
+        # they were right after `step`; leaves' stored .grad only where it differs (held)
         self.step = step
-        self.grads = {v: v.grad for v in self.order}
-        self.received, self.pending = {}, set()
+        self.show_grad = show_grad or step is not None
+        self.grads, self.received, self.pending, self.held = {}, {}, set(), {}
         if step is not None:
             self._apply_step(step)
-        self.show_grad = show_grad or step is not None
+        elif self.show_grad:
+            from .steps import Pass
+
+            run = Pass(root, digits)
+            self.grads, self.held = run.grads(), run.held
         self.scale = _grad_scale(self.grads, root) if scale is None else scale
         self.names = {v: self.name(v) for v in self.order}
         self.roles = {v: role(v, root) for v in self.order}
@@ -440,8 +525,8 @@ class _Picture:
                 "this step belongs to the backward pass of another root: "
                 "draw(step.root, step=step), or step.draw()"
             )
-        grads, self.received, self.pending = step.state()
-        self.grads.update(grads)
+        self.grads, self.received, self.pending = step.state()
+        self.held = step.held
 
     # ---- text ----
 
@@ -488,7 +573,7 @@ class _Picture:
         attrs = f'{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
         fill = f' BGCOLOR="{ROLE_COLOURS[self.roles[v]]}"'
         if v.label:
-            head = f"<B>{_e(v.label)}</B>"
+            head = f"<B>{_e(self.names[v])}</B>"
         else:
             head = f'<FONT POINT-SIZE="10" COLOR="#707070">{_e(self.names[v])}</FONT>'
         columns = 2 if self.show_grad else 1
@@ -507,13 +592,16 @@ class _Picture:
             text += " …"
         if v in self.pending:
             text = f'<I><FONT COLOR="{PENDING_TEXT}">{text}</FONT></I>'
+        if v in self.held:  # never merged into this pass's sum: a term of its own
+            held = f".grad holds {self.f(self.held[v])}"
+            text += f'<BR/><FONT POINT-SIZE="9" COLOR="{HELD_TEXT}"><I>{_e(held)}</I></FONT>'
         attrs = f'BGCOLOR="{grad_colour(g, self.scale)}"{self.td}'
         return self.cell(("grad", self.index[v]), attrs, text)
 
     def sum_text(self, v):
-        """'t1 + t2 − t3 …': the contributions v has received so far (… while more will come)."""
-        start, terms = self.received[v]
-        terms = ([start] if start else []) + terms
+        """'t1 + t2 − t3 …': the contributions v has received so far in this pass (… while more
+        will come). Whatever v.grad held before the pass is not one of them (see `held`)."""
+        terms = self.received[v]
         if not terms:
             return "…"
         text = self.f(terms[0])
@@ -529,14 +617,14 @@ class _Picture:
         """An edge's label: plain text, or in draw_steps() pictures (and to measure it) a
         one-cell table, empty where the edge has nothing to say, so the layout never moves."""
         if not (table or key in self.fixed):
-            return text
+            return html_label(text) if text else ""
         return f"<<TABLE {_EDGE_LABEL}><TR>{self.cell(key, '', _lines(text))}</TR></TABLE>>"
 
     def title_label(self, table=False):
         """The step's text above its picture: plain, or a one-cell table as edge_label()."""
         text = _e(self.title())
         if not (table or ("title",) in self.fixed):
-            return text
+            return f"<{text}>"
         cell = self.cell(("title",), 'ALIGN="LEFT"', text)
         return f"<<TABLE {_TITLE}><TR>{cell}</TR></TABLE>>"
 
@@ -641,9 +729,9 @@ class _Picture:
         """(name, attributes) of v's node, and of its operation's node if it has one."""
         name = self.id(v)
         if isinstance(v, Constant):  # small, and without a grad: nothing trains a constant
-            text = f"{v.label} = {self.f(v.data)}" if v.label else self.f(v.data)
+            text = f"{self.names[v]} = {self.f(v.data)}" if v.label else self.f(v.data)
             attrs = {
-                "label": text,
+                "label": html_label(text),
                 "shape": "box",
                 "style": "filled,rounded",
                 "fillcolor": ROLE_COLOURS["constant"],
@@ -657,7 +745,7 @@ class _Picture:
         statements = [(name, {"label": self.value_label(v), "shape": "none", "margin": "0"})]
         if v.inputs:
             attrs = {
-                "label": self.op_text(v),
+                "label": html_label(self.op_text(v)),
                 "shape": "ellipse",
                 "style": "filled",
                 "fillcolor": "#f2f2f2",
@@ -681,7 +769,7 @@ class _Picture:
             _, l, j = key
             rows = [f"<B>neuron [{l}][{j}]</B> · {activation}"]
             for v in [v for v in members if v.label.startswith("z")] + acts:
-                text = f"{_e(v.label)} = {_e(self.f(v.data))}"
+                text = f"{_e(self.names[v])} = {_e(self.f(v.data))}"
                 if self.show_grad:
                     g = self.grads[v]
                     grad = f'<TD BGCOLOR="{grad_colour(g, self.scale)}">grad {_e(self.f(g))}</TD>'
@@ -761,4 +849,8 @@ class _Picture:
         if self.step is not None:
             entries.append((HIGHLIGHT, "this step: local × upstream = contribution"))
             entries.append((PENDING, "<I>grad …</I> still collecting"))
+        if self.held:
+            entries.append(
+                (HELD_TEXT, "<I>.grad holds …</I>: left by earlier backward() calls, not this pass")
+            )
         return legend_table(entries)

@@ -1,9 +1,16 @@
-"""Backprop one node at a time: `backward_steps(root)` runs the same chain rule as
-`root.backward()`, in the same order, and stops after each node to show what it did.
+"""Backprop one node at a time: `backward_steps(root)` runs the chain rule of `root.backward()`,
+in the same order and with the same arithmetic, and stops after each node to show what it did.
 
     for step in y.backward_steps():
         print(step)                  # step 3/7: z = x × w, grad 0.5: x.grad += -3 × 0.5 = -1.5; ...
         draw(y, step=step)           # the picture after this step, its node and edges highlighted
+
+A stepped pass is a view, not a change: it computes the pass's gradients in its own records and
+leaves every `.grad` as it was, so stepping (or drawing, or re-running a notebook cell that does
+either) any number of times shows the same numbers, and they are the numbers a fresh
+`backward()` gives, bit for bit. Only `backward()` changes `.grad`. A leaf whose `.grad` already
+holds something from earlier backward() calls (leaves accumulate) is shown with that amount as a
+separate, labelled term: never added into this pass's sum.
 
 `step_through(y)` shows the steps in Jupyter with a slider; `save_frames(y, "frames")` writes
 them as PNG files and one animated GIF.
@@ -19,7 +26,7 @@ Contribution = namedtuple("Contribution", "input local_grad upstream_grad contri
 Contribution.__doc__ = """One edge of a step: input.grad += local_grad * upstream_grad.
 
 local_grad is d(node)/d(input), upstream_grad is d(root)/d(node), and contribution is their
-product, the term added to input.grad."""
+product, the term the chain rule adds to d(root)/d(input)."""
 
 
 class Step:
@@ -68,20 +75,29 @@ class Step:
         return draw(self.root, step=self, **kwargs)
 
     def state(self):
-        """The gradients right after this step, replayed from the pass's records:
-        (grads, received, pending). received[x] = (grad at the start, [terms so far]);
-        pending holds the Values whose grad is still collecting contributions."""
+        """This pass's gradients right after this step, replayed from its records:
+        (grads, received, pending). grads[v] is d(root)/d(v) so far (0 for a node not reached
+        yet; the root's is 1); received[v] is the list of terms v has received so far; pending
+        holds the Values whose gradient is still collecting contributions. Stored `.grad`
+        fields play no part (see `held`)."""
         run = self._run
-        grads = dict(run.start)
-        received = {v: (g, []) for v, g in run.start.items()}
+        grads = dict.fromkeys(run.index, 0.0)
+        grads[run.root] = 1.0
+        received = {v: [] for v in run.index}
         remaining = dict(run.uses)
         for step in run.steps[: self.index + 1]:
             for c in step.contributions:
                 grads[c.input] += c.contribution  # the same additions, in the same order
-                received[c.input][1].append(c.contribution)
+                received[c.input].append(c.contribution)
                 remaining[c.input] -= 1
         pending = {v for v, n in remaining.items() if n > 0}
         return grads, received, pending
+
+    @property
+    def held(self):
+        """{leaf: its stored .grad} for every leaf whose `.grad` holds an amount from earlier
+        backward() calls that is not this pass's gradient (see `Pass.held`)."""
+        return self._run.held
 
     def __str__(self):
         return self.text
@@ -92,22 +108,72 @@ class Step:
         )
 
 
-class _Run:
-    """What the steps of one pass share: the root, the order, the gradients at the start."""
+class Pass:
+    """One backward pass of `root`, computed without touching any `.grad`: the walk of
+    backward(), its steps (computed as they are asked for), and the gradients it gives.
 
-    def __init__(self, root, order, digits=4):
+    `grads()` is d(root)/d(v) for every v in the graph, equal bit for bit to what a fresh
+    root.backward() leaves in v.grad (the same products, added in the same order, from 0)."""
+
+    def __init__(self, root, digits=4):
         from .graph import fmt
 
+        if not isinstance(root, Value):
+            raise TypeError(f"backward_steps() needs a Value, got {type(root).__name__}")
         self.root = root
-        self.index = {v: i for i, v in enumerate(order)}
-        self.start = {v: v.grad for v in order}
+        self.order = topological_order(root)  # the walk backward() uses (leaves kept: drawn)
+        self.index = {v: i for i, v in enumerate(self.order)}
+        self.interior = [v for v in reversed(self.order) if v.inputs]  # backward()'s order
         self.uses = {}
-        for v in order:
+        for v in self.order:
             for x in v.inputs:
                 self.uses[x] = self.uses.get(x, 0) + 1
         self.steps = []
+        self._grads = dict.fromkeys(self.order, 0.0)
+        self._grads[root] = 1.0
         self.digits = digits
         self.fmt = lambda x: fmt(x, digits)
+
+    def step(self, index):
+        """Step `index` (from 0), computing the steps up to it where not done yet."""
+        while len(self.steps) <= index:
+            self._advance()
+        return self.steps[index]
+
+    def _advance(self):
+        """Compute the next step (the chain rule at one node)."""
+        index = len(self.steps)
+        node = self.interior[index]
+        grads = self._grads
+        grad = grads[node]
+        contributions = []
+        for x, local_grad in zip(node.inputs, node.local_grads):
+            term = local_grad * grad  # the product backward() adds, in the same order
+            grads[x] += term
+            contributions.append(Contribution(x, local_grad, grad, term))
+        self.steps.append(Step(index, len(self.interior), node, grad, tuple(contributions), self))
+
+    def finish(self):
+        """Compute every remaining step; returns self."""
+        if self.interior:
+            self.step(len(self.interior) - 1)
+        return self
+
+    def grads(self):
+        """{v: d(root)/d(v)} for every node of the graph, after the whole pass."""
+        return dict(self.finish()._grads)
+
+    @property
+    def held(self):
+        """{leaf: stored .grad} for the leaves whose `.grad` is not 0 and not this pass's
+        gradient: what earlier backward() calls left there (leaves accumulate). Pictures show
+        it as a term of its own, never added into this pass's numbers."""
+        grads = self.grads()
+        return {
+            v: v.grad
+            for v in self.order
+            if not v.inputs and v is not self.root and v.grad != 0 and v.grad != grads[v]
+        }
 
     def name(self, v):
         """v's name as draw(root) shows it (graph.node_name)."""
@@ -134,27 +200,11 @@ class _Run:
 def backward_steps(root):
     """Generator: the chain rule of root.backward(), one node per step, in the same reverse
     topological order and with the same arithmetic, so the gradients after the last step are
-    exactly backward()'s. Like backward(), it resets the gradients of every node that has
-    inputs (when iteration starts), adds 1 to root.grad, and lets leaf gradients accumulate."""
-    if not isinstance(root, Value):
-        raise TypeError(f"backward_steps() needs a Value, got {type(root).__name__}")
-    order = topological_order(root)  # the walk backward() uses (leaves kept: they are drawn)
-    interior = [v for v in order if v.inputs]
-    for v in interior:
-        v.grad = 0.0
-    root.grad += 1.0
-    run = _Run(root, order)
-    total = len(interior)
-    for index, node in enumerate(reversed(interior)):
-        grad = node.grad
-        contributions = []
-        for x, local_grad in zip(node.inputs, node.local_grads):
-            term = local_grad * grad  # the product backward() adds, in the same order
-            x.grad += term
-            contributions.append(Contribution(x, local_grad, grad, term))
-        step = Step(index, total, node, grad, tuple(contributions), run)
-        run.steps.append(step)
-        yield step
+    exactly what a fresh backward() gives. Nothing is written to any `.grad`: stepping is a view
+    (see the module docstring); call root.backward() to store the gradients."""
+    run = Pass(root)
+    for index in range(len(run.interior)):
+        yield run.step(index)
 
 
 Frames = namedtuple("Frames", "pngs gif")
@@ -163,9 +213,10 @@ Frames.__doc__ = "What save_frames() wrote: the PNG files, one per step, and the
 
 def step_through(root: Value, **draw_kwargs):
     """Step through root's backward pass in Jupyter: a slider (and a play button) moves through
-    the steps, showing each step's picture and arithmetic. Runs the pass as root.backward()
-    would (leaf gradients accumulate). Without ipywidgets (the `widgets` extra) it shows every
-    step, text and picture, one under another. `draw_kwargs` go to draw_steps()."""
+    the steps, showing each step's picture and arithmetic. Changes no `.grad` (see the module
+    docstring), so running the cell again shows the same pass. Without ipywidgets (the `widgets`
+    extra) it shows every step, text and picture, one under another. `draw_kwargs` go to
+    draw_steps()."""
     from .graph import draw_steps
 
     steps = _all_steps(root, "step_through")
@@ -213,50 +264,77 @@ def _slider(widgets, steps, pictures):
 
 
 def save_frames(
-    root: Value, directory, gif: str | None = "backprop.gif", seconds: float = 1.5, **draw_kwargs
+    root: Value,
+    directory,
+    gif: str | None = "backprop.gif",
+    seconds: float = 1.5,
+    max_total_nodes: int | None = None,
+    **draw_kwargs,
 ) -> Frames:
     """Write root's backward pass into `directory`: one PNG per step (step_01.png, ...), all
     the same size and layout, and an animated GIF of them (gif=None: no GIF), `seconds` per
-    step, pausing on the last. Runs the pass as root.backward() would (leaf gradients
-    accumulate).
+    step, pausing on the last. Changes no `.grad` (see the module docstring).
+
+    PNG frames are costly: the pass is refused up front (ValueError, saying how to proceed)
+    where its pictures would draw more than max_total_nodes nodes in all (steps x nodes; None:
+    graph.MAX_FRAME_NODES). Files are written atomically and only those named above: an
+    existing file of another kind (a FIFO, a device) in their place is refused, not replaced.
     `draw_kwargs` go to draw_steps()."""
-    from .graph import draw_steps
+    from .files import check_target, write_file
+    from .graph import MAX_FRAME_NODES, check_step_work, draw_steps
 
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not seconds > 0:
         raise ValueError(f"seconds must be a positive number, got {seconds!r}")
     if gif is not None and not (isinstance(gif, str) and gif.lower().endswith(".gif")):
         raise ValueError(f"gif must be a file name ending in .gif, or None, got {gif!r}")
+    if gif is not None and Path(gif).name != gif:
+        raise ValueError(f"gif must be a file name without a folder, got {gif!r}")
     directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"save_frames(): {directory} exists and is not a folder")
     steps = _all_steps(root, "save_frames")
-    pictures = draw_steps(steps, **draw_kwargs)
-    directory.mkdir(parents=True, exist_ok=True)
+    limit = MAX_FRAME_NODES if max_total_nodes is None else max_total_nodes
+    check_step_work(steps[0]._run, len(steps), limit, "save_frames")
     width = len(str(len(steps)))
-    pngs = []
-    for step, picture in zip(steps, pictures):
-        path = directory / f"step_{step.index + 1:0{width}d}.png"
-        path.write_bytes(picture.pipe(format="png"))
-        pngs.append(path)
+    pngs = [directory / f"step_{step.index + 1:0{width}d}.png" for step in steps]
+    targets = pngs + ([] if gif is None else [directory / gif])
+    if directory.is_dir():
+        for path in targets:  # refuse a FIFO or a device in a frame's place before any work
+            check_target(path, "a frame")
+    pictures = draw_steps(steps, max_total_nodes=None, **draw_kwargs)
+    directory.mkdir(parents=True, exist_ok=True)
+    images = []
+    for path, picture in zip(pngs, pictures):
+        images.append(picture.pipe(format="png"))
+        write_file(path, images[-1], "a frame")
     if gif is None:
         return Frames(pngs, None)
-    return Frames(pngs, _write_gif(pngs, directory / gif, seconds))
+    write_file(targets[-1], _gif(images, seconds), "the GIF")
+    return Frames(pngs, targets[-1])
 
 
-def _write_gif(pngs, path, seconds):
-    """One animated GIF of the PNG frames, each padded (white) to the largest frame's size."""
+def _gif(pngs, seconds):
+    """The bytes of one animated GIF of the PNG frames (bytes), each padded (white) to the
+    largest frame's size; frames are kept with a 256-colour palette (a third of RGB's memory)."""
+    import io
+
     from PIL import Image
 
-    frames = [Image.open(p).convert("RGB") for p in pngs]
-    width = max(f.width for f in frames)
-    height = max(f.height for f in frames)
+    sizes = [Image.open(io.BytesIO(png)).size for png in pngs]
+    width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
     padded = []
-    for frame in frames:
+    for png, (w, h) in zip(pngs, sizes):
         canvas = Image.new("RGB", (width, height), "white")
-        canvas.paste(frame, ((width - frame.width) // 2, (height - frame.height) // 2))
-        padded.append(canvas)
+        frame = Image.open(io.BytesIO(png)).convert("RGB")
+        canvas.paste(frame, ((width - w) // 2, (height - h) // 2))
+        padded.append(canvas.quantize(colors=256, method=Image.Quantize.MEDIANCUT))
     durations = [round(1000 * seconds)] * len(padded)
     durations[-1] *= 3  # rest on the finished pass before the loop starts again
-    padded[0].save(path, save_all=True, append_images=padded[1:], duration=durations, loop=0)
-    return path
+    buffer = io.BytesIO()
+    padded[0].save(
+        buffer, format="GIF", save_all=True, append_images=padded[1:], duration=durations, loop=0
+    )
+    return buffer.getvalue()
 
 
 def _all_steps(root, caller):
@@ -265,6 +343,6 @@ def _all_steps(root, caller):
     if not root.inputs:
         raise ValueError(
             f"{caller}(): the root has no inputs, so its backward pass has no steps "
-            "(it only adds 1 to root.grad)"
+            "(backward() would only add 1 to root.grad)"
         )
     return list(backward_steps(root))

@@ -13,6 +13,8 @@ every node and operation, use autograd.draw(loss).
 
 import math
 
+from graphviz import escape
+
 from autograd.graph import (
     FONT,
     NEGATIVE,
@@ -21,7 +23,9 @@ from autograd.graph import (
     Drawing,
     fmt,
     grad_colour,
+    html_label,
     legend_table,
+    printable,
 )
 
 # Measured (2 cores, Graphviz 2.43): MLP(8, [64, 64, 4]), 4,864 weights, takes 1.2 s to SVG and
@@ -102,9 +106,11 @@ def draw(
             header = "input"
         else:  # two short lines: the output's header floats among the edges that reach it
             activation = layers[l - 1].activation
-            header = f"{'output' if l == last else f'layer {l}'}\n{activation}"
+            header = f"{'output' if l == last else f'layer {l}'}\\n{activation}"
         with dot.subgraph(name=f"cluster_{l}") as column:
-            column.attr(label=header, pencolor="transparent", fontsize="12", fontcolor="#404040")
+            column.attr(
+                label=html_label(header), pencolor="transparent", fontsize="12", fontcolor="#404040"
+            )
             for j in range(size):  # with mclimit ~0, dot keeps this order: unit 0 on top
                 column.node(f"u{l}_{j}", **_unit(l, j, layers, last, number, b_scale, digits))
     for l, layer in enumerate(layers, start=1):
@@ -114,8 +120,9 @@ def draw(
                 attrs = {
                     "color": _edge_colour(value, w_scale),
                     "penwidth": f"{_edge_width(value, w_scale):.2f}",
-                    "tooltip": f"{w.label or 'w'} = {fmt(w.data, digits)}, "
-                    f"grad {fmt(w.grad, digits)}",
+                    "tooltip": _tooltip(
+                        f"{w.label or 'w'} = {fmt(w.data, digits)}, grad {fmt(w.grad, digits)}"
+                    ),
                 }
                 if weight_labels:  # on the edge (white behind), nearer its head than the
                     # midpoint, where edges cross
@@ -158,7 +165,7 @@ def _unit(l, j, layers, last, number, b_scale, digits):
         return {
             "label": f"<x<SUB>{j}</SUB>>",
             "fillcolor": ROLE_COLOURS["input"],
-            "tooltip": f"input x[{j}]",
+            "tooltip": _tooltip(f"input x[{j}]"),
         }
     neuron = layers[l - 1].neurons[j]
     letter = "z" if l == last and layers[l - 1].activation == "linear" else "a"
@@ -166,10 +173,18 @@ def _unit(l, j, layers, last, number, b_scale, digits):
     return {
         "label": f"<{letter}<SUP>{l}</SUP><SUB>{j}</SUB>>",
         "fillcolor": grad_colour(number(b), b_scale),
-        "tooltip": f"{letter}[{l}][{j}]: bias {b.label or 'b'} = {fmt(b.data, digits)}, "
-        f"grad {fmt(b.grad, digits)}",
+        "tooltip": _tooltip(
+            f"{letter}[{l}][{j}]: bias {b.label or 'b'} = {fmt(b.data, digits)}, "
+            f"grad {fmt(b.grad, digits)}"
+        ),
         "peripheries": "2" if l == last else "1",
     }
+
+
+def _tooltip(text):
+    """A tooltip (a DOT escString, not a label) that shows `text` as it is: backslashes and
+    quotes escaped, control characters written out, the length bounded."""
+    return escape(printable(text, limit=120))
 
 
 def _on_edge(text):

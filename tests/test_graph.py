@@ -16,6 +16,7 @@ from autograd.graph import (
     ROLE_COLOURS,
     GraphvizNotFound,
     draw,
+    draw_steps,
     fmt,
     grad_colour,
 )
@@ -32,16 +33,16 @@ GOLDEN = """digraph {
 	v0 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#d5ecc9"><B>a</B></TD></TR><TR><TD BGCOLOR="#d5ecc9">data 2</TD><TD BGCOLOR="#d6604d">grad -3</TD></TR></TABLE>> margin=0 shape=none]
 	v1 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#d5ecc9"><B>b</B></TD></TR><TR><TD BGCOLOR="#d5ecc9">data -3</TD><TD BGCOLOR="#65a7ce">grad 2</TD></TR></TABLE>> margin=0 shape=none]
 	v2 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#ffffff"><FONT POINT-SIZE="10" COLOR="#707070">#2</FONT></TD></TR><TR><TD BGCOLOR="#ffffff">data -6</TD><TD BGCOLOR="#92c1dc">grad 1</TD></TR></TABLE>> margin=0 shape=none]
-	v2_op [label="×" fillcolor="#f2f2f2" fontsize=11 height=0.3 margin="0.04,0.02" shape=ellipse style=filled]
-	v3 [label=1 fillcolor="#ececec" fontsize=10 height=0.25 margin="0.05,0.02" shape=box style="filled,rounded"]
+	v2_op [label=<×> fillcolor="#f2f2f2" fontsize=11 height=0.3 margin="0.04,0.02" shape=ellipse style=filled]
+	v3 [label=<1> fillcolor="#ececec" fontsize=10 height=0.25 margin="0.05,0.02" shape=box style="filled,rounded"]
 	v4 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#e3d3f3"><B>c</B></TD></TR><TR><TD BGCOLOR="#e3d3f3">data -5</TD><TD BGCOLOR="#92c1dc">grad 1</TD></TR></TABLE>> margin=0 shape=none]
-	v4_op [label="+" fillcolor="#f2f2f2" fontsize=11 height=0.3 margin="0.04,0.02" shape=ellipse style=filled]
+	v4_op [label=<+> fillcolor="#f2f2f2" fontsize=11 height=0.3 margin="0.04,0.02" shape=ellipse style=filled]
 	v2_op -> v2
-	v0 -> v2_op [label=-3]
-	v1 -> v2_op [label=2]
+	v0 -> v2_op [label=<-3>]
+	v1 -> v2_op [label=<2>]
 	v4_op -> v4
-	v2 -> v4_op [label=1]
-	v3 -> v4_op [label=1]
+	v2 -> v4_op [label=<1>]
+	v3 -> v4_op [label=<1>]
 }
 """  # noqa: E501
 
@@ -208,15 +209,15 @@ def test_power_by_a_number_is_one_operation_with_one_input():
     x = Value(3.0, label="x")
     y = x**2
     nodes = node_lines(draw(y).source)
-    assert 'label="**2"' in nodes["v1_op"]
+    assert "label=<**2>" in nodes["v1_op"]
     assert draw(y).source.count("-> v1_op") == 1
 
 
 def test_non_commutative_operations_name_their_operands():
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    assert 'label="a − b"' in node_lines(draw(a - b).source)["v2_op"]
-    assert 'label="b ÷ a"' in node_lines(draw(b / a).source)["v2_op"]
-    assert 'label="a ÷ 3"' in node_lines(draw(a / 3).source)["v2_op"]  # a constant: its number
+    assert "label=<a − b>" in node_lines(draw(a - b).source)["v2_op"]
+    assert "label=<b ÷ a>" in node_lines(draw(b / a).source)["v2_op"]
+    assert "label=<a ÷ 3>" in node_lines(draw(a / 3).source)["v2_op"]  # a constant: its number
 
 
 def test_reused_input_draws_two_edges():
@@ -271,7 +272,7 @@ def test_legend_explains_the_colours_in_the_picture():
 
 def test_numbers_have_four_significant_digits_by_default():
     x = Value(1 / 3, label="x")
-    assert texts(groups(svg(draw(x)), "node")["v0"]) == ["x", "data 0.3333", "grad 0"]
+    assert texts(groups(svg(draw(x)), "node")["v0"]) == ["x", "data 0.3333", "grad 1"]  # dx/dx
     assert "data 0.33<" in draw(x, digits=2).source
 
 
@@ -414,3 +415,76 @@ def test_bad_arguments_are_explained(kwargs, error, words):
 def test_draw_needs_a_value():
     with pytest.raises(TypeError, match="draw\\(\\) needs a Value"):
         draw(3.0)
+
+
+# ---- hostile labels: every label reaches Graphviz escaped, in every picture ----
+
+HOSTILE = [
+    ('<x> URL="javascript:alert(1)" a=<', ">"),  # x − y: '<x> URL=... a=< − >' was raw DOT
+    '<x> URL="javascript:alert(1)"',
+    "<<",
+    ">",
+    "trailing\\",
+    '"quoted" & <b>bold</b>',
+    "line\nbreak",
+    "\x1b[31mred\x00",
+    "\\N\\G\\l",
+    '}]; evil [label="x',
+    "x" * 300,
+]
+
+
+def hostile_pictures(label):
+    """Every kind of picture, with `label` on every node and parameter that can carry one
+    (a pair: x's label and y's)."""
+    label, y_label = label if isinstance(label, tuple) else (label, label + "y")
+    x, y = Value(2.0, label=label), Value(3.0, label=y_label)
+    out = ((x - y) / x) ** 2 + x**y
+    out.label = label
+    model = MLP(2, [2, 1], seed=0)
+    for p in model.parameters():
+        p.label = label
+    model.layers[0].activation = label
+    net_loss = mse([model([0.5, -1.0])], [1.0])
+    from nn.draw import draw as draw_network
+
+    return [
+        draw(out, show_local_grads=True),
+        draw(net_loss, collapse="neuron"),
+        *draw_steps(list(out.backward_steps())),
+        draw_network(model, show_grad=True, weight_labels=True),
+    ]
+
+
+@pytest.mark.parametrize("label", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_labels_render_as_text_and_inject_nothing(label):
+    """`<x> URL="javascript:..."` on a -, / or ** node injected attributes (a javascript: link
+    in the SVG); `<<`, `>` or a trailing backslash made dot fail."""
+    for picture in hostile_pictures(label):
+        svg = picture.pipe(format="svg", encoding="utf-8")  # dot accepts it
+        root = ET.fromstring(svg)  # well-formed XML (no raw control characters)
+        for element in root.iter():  # no link of any kind: chainrule never makes one
+            assert not [k for k in element.attrib if k.endswith("href") or k == "URL"]
+        assert "evil" not in {el.get("id") for el in root.iter()}
+    texts = "".join(
+        "".join(t.itertext()) for t in ET.fromstring(hostile_pictures(label)[0].pipe("svg")).iter()
+    )
+    label = label[0] if isinstance(label, tuple) else label
+    visible = label.replace("\n", "\\n").replace("\x1b", "\\x1b").replace("\x00", "\\x00")
+    assert visible[:20] in texts  # shown as the text it is (first characters: long ones end …)
+
+
+def test_write_writes_only_the_picture(tmp_path):
+    """render() writes DOT source beside the picture (and cleanup=True deletes a user's g.gv)."""
+    (tmp_path / "g.gv").write_text("the user's own file")
+    c = tiny()[2]
+    path = draw(c).write(tmp_path / "g.svg")
+    assert path == tmp_path / "g.svg" and ET.fromstring((tmp_path / "g.svg").read_bytes())
+    assert draw(c).write(tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.gv", "g.png", "g.svg"]
+    assert (tmp_path / "g.gv").read_text() == "the user's own file"
+    with pytest.raises(ValueError, match=r"\.png, \.svg"):
+        draw(c).write(tmp_path / "g.txt")
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(ValueError, match="is a directory"):
+        draw(c).write(tmp_path / "folder.png")

@@ -2,6 +2,7 @@
 real PNGs of the expected size, that Jupyter shows a returned figure once, and the errors."""
 
 import struct
+import types
 
 import nbclient
 import nbformat
@@ -10,7 +11,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.contour import QuadContourSet
 from matplotlib.figure import Figure
 
-import autograd.value
+import autograd
 from nn import plot
 from nn.datasets import moons, spirals
 from nn.modules import MLP
@@ -133,13 +134,13 @@ def test_the_grid_is_evaluated_without_recording_a_graph():
         nin = 2
 
         def __call__(self, x):
-            calls.append(autograd.value._recording)
+            calls.append(autograd.is_grad_enabled())
             return model(x)
 
     X, Y = moons(10, seed=0)
     plot.decision_boundary(Spy(), X, Y, resolution=7)
     assert len(calls) == 49 and not any(calls)
-    assert autograd.value._recording
+    assert autograd.is_grad_enabled()
 
 
 def test_no_pyplot_figures_are_left_open():
@@ -207,3 +208,25 @@ def test_nn_plot_is_reachable_as_an_attribute_and_loads_lazily():
     code = "import sys, nn; a = 'matplotlib' in sys.modules; nn.plot.history; print(a)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_huge_resolution_is_refused_up_front(monkeypatch):
+    model = MLP(2, [16, 16, 1], seed=0)
+    X, Y = moons(20, seed=0)
+
+    def evaluated(self, x):
+        raise AssertionError("the model was evaluated before the work was checked")
+
+    monkeypatch.setattr(MLP, "__call__", evaluated)
+    with pytest.raises(ValueError, match=r"resolution=\d+ or less"):
+        plot.decision_boundary(model, X, Y, resolution=10_000)
+
+
+def test_a_plot_never_replaces_a_fifo(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "loss.png")
+    history = types.SimpleNamespace(loss=[1.0, 0.5], accuracy=None)
+    with pytest.raises(ValueError, match="FIFO"):
+        plot.history(history, path=tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").is_fifo()

@@ -1,5 +1,6 @@
-"""Stepping through backprop: backward_steps() is backward(), one node at a time, and its
-pictures, slider and frames show each step (rendered for real with `dot`)."""
+"""Stepping through backprop: backward_steps() is backward()'s chain rule, one node at a time,
+as a view that changes no .grad; its pictures, slider and frames show each step (rendered for
+real with `dot`), every number equal to a fresh backward()."""
 
 import io
 import sys
@@ -11,7 +12,7 @@ from optable import recipes, replay
 
 from autograd import Value, topological_order
 from autograd.graph import HIGHLIGHT, draw, draw_steps
-from autograd.steps import Contribution, Step, backward_steps, save_frames, step_through
+from autograd.steps import Contribution, Pass, Step, backward_steps, save_frames, step_through
 from nn.losses import mse
 from nn.modules import MLP
 
@@ -30,6 +31,14 @@ def example():
 
 def grads(root):
     return [v.grad for v in topological_order(root)]
+
+
+def fresh_grads(make):
+    """The gradients a fresh backward() gives on a new copy of the graph `make()` returns (its
+    last element is the root), in topological order."""
+    root = make()[-1]
+    root.backward()
+    return grads(root)
 
 
 def nodes(picture):
@@ -53,33 +62,69 @@ def test_steps_end_with_the_gradients_of_backward(recipe):
     reference = replay(steps, [Value(x) for x in leaves], 0)
     reference.backward()
     done = list(stepped.backward_steps())
-    assert grads(stepped) == grads(reference)  # exactly: the same products, the same order
+    final = done[-1].state()[0] if done else {stepped: 1.0}
+    order = topological_order(stepped)
+    # exactly: the same products, added in the same order
+    assert [final[v] for v in order] == grads(reference)
+    assert [final[v] for v in order] == [Pass(stepped).grads()[v] for v in order]
+    assert all(v.grad == 0.0 for v in order)  # stepping is a view: no .grad was written
     interior = topological_order(stepped, leaves=False)
     if stepped.inputs:
         assert [s.node for s in done] == list(reversed(interior))  # backward()'s order
     assert len({id(s.node) for s in done}) == len(done)  # each node exactly once
 
 
-def test_steps_follow_backward_order_and_semantics_on_a_second_pass():
+def test_stepping_again_shows_the_same_pass_and_changes_no_grad():
     x, w, p, L = example()
+    first = [s.text for s in L.backward_steps()]
+    second = [s.text for s in L.backward_steps()]
+    assert first == second
+    assert [draw(L, step=s).source for s in L.backward_steps()] == [
+        draw(L, step=s).source for s in L.backward_steps()
+    ]
+    assert grads(L) == [0.0] * len(grads(L))
+
+
+def test_the_readme_tour_leaves_backwards_gradient_once():
+    """backward() then backward_steps() (the README's tour) used to leave x.grad doubled."""
+    x, w, p, L = example()
+    L.backward()
+    once = grads(L)
+    for _ in L.backward_steps():
+        pass
+    assert grads(L) == once == fresh_grads(example)
+
+
+def test_a_leaf_that_already_holds_gradient_shows_it_as_its_own_term():
+    x, w, p, L = example()
+    L.backward()
+    L.backward()  # x.grad and w.grad now hold two passes
+    (x_final, w_final) = (fresh_grads(example)[0], fresh_grads(example)[1])
+    steps = list(L.backward_steps())
+    assert steps[-1].state()[0][x] == x_final  # this pass only
+    assert steps[0].held == {x: 2 * x_final, w: 2 * w_final}
+    texts = nodes(draw(L, step=steps[-1]))
+    (x_texts,) = [t for t in texts.values() if t and t[0] == "x"]
+    assert f"grad {x_final:.4g}" in x_texts
+    assert f".grad holds {2 * x_final:.4g}" in x_texts
+    assert not any(f"{x_final:.4g} + {x_final:.4g}" in t for t in x_texts)  # never merged
+    # a leaf whose .grad is exactly this pass's gradient (one backward()) has no such note
     x2, w2, p2, L2 = example()
-    for _ in range(2):  # leaves accumulate, interior nodes start again from 0
-        L.backward()
-        for _ in L2.backward_steps():
-            pass
-    assert grads(L2) == grads(L)
-    assert (x2.grad, w2.grad) == (x.grad, w.grad)
-    assert L2.grad == 1.0 and p2.grad == p.grad
+    L2.backward()
+    assert list(L2.backward_steps())[0].held == {}
 
 
-def test_a_leaf_root_has_no_steps_and_gets_grad_one():
+def test_a_leaf_root_has_no_steps_and_no_grad_is_written():
     x = Value(3.0)
     assert list(x.backward_steps()) == []
-    assert x.grad == 1.0
+    assert x.grad == 0.0
 
 
 def test_each_step_records_its_chain_rule_terms():
     x, w, p, L = example()
+    L_ref = example()[3]
+    L_ref.backward()
+    p.grad = L_ref.inputs[1].inputs[0].grad  # dL/dp from a fresh backward(), for the checks
     steps = list(L.backward_steps())
     assert [s.index for s in steps] == list(range(len(steps))) == list(range(steps[0].total))
     first = steps[0]  # L = tanh(p) + p x: its grad 1 goes to both inputs
@@ -97,6 +142,7 @@ def test_each_step_records_its_chain_rule_terms():
 
 def test_step_text_shows_the_arithmetic():
     x, w, p, L = example()
+    p.grad = fresh_grads(example)[2]  # dL/dp from a fresh backward() (p is #2)
     steps = list(L.backward_steps())
     (times,) = [s for s in steps if s.node is p]
     g = p.grad
@@ -121,6 +167,7 @@ def test_backward_steps_needs_a_value():
 
 def test_step_picture_highlights_its_node_and_writes_the_terms_on_its_edges():
     x, w, p, L = example()
+    p.grad = fresh_grads(example)[2]  # dL/dp from a fresh backward() (p is #2)
     steps = list(L.backward_steps())
     (times,) = [s for s in steps if s.node is p]
     picture = draw(L, step=times)
@@ -141,6 +188,7 @@ def test_step_picture_highlights_its_node_and_writes_the_terms_on_its_edges():
 
 def test_step_picture_shows_the_sum_a_reused_node_receives():
     x, w, p, L = example()
+    p.grad = fresh_grads(example)[2]  # dL/dp from a fresh backward() (p is #2)
     steps = list(L.backward_steps())
     # after the step of tanh(p), p has one of its two terms; after L's step, both
     by_node = {s.node: s for s in steps}
@@ -238,9 +286,7 @@ def test_save_frames_writes_pngs_and_an_animated_gif(tmp_path):
     gif = Image.open(frames.gif)
     assert gif.n_frames == 4 and gif.size == sizes.pop()
     assert gif.info["duration"] == 500 and gif.info["loop"] == 0
-    reference = example()[3]
-    reference.backward()
-    assert grads(L) == grads(reference)  # saving the frames ran the pass
+    assert grads(L) == [0.0] * len(grads(L))  # saving the frames wrote no .grad
 
 
 def test_save_frames_without_gif(tmp_path):
@@ -295,3 +341,50 @@ def test_step_through_without_ipywidgets_shows_every_frame(monkeypatch, capsys):
     for i in range(1, 5):
         assert f"step {i}/4: " in out
     assert out.index("step 1/4: ") < out.index("step 2/4: ")
+
+
+# ---- bounded work, and nothing but the frames written ----
+
+
+def chain_of_products(n):
+    x = Value(1.01, label="x")
+    y = x
+    for _ in range(n - 1):
+        y = y * x
+    return y
+
+
+def test_frames_of_a_long_chain_are_refused_up_front_with_advice(tmp_path, monkeypatch):
+    """--steps on a chain of 30 multiplications took minutes and gigabytes."""
+    import autograd.graph
+
+    def measured(*args, **kwargs):
+        raise AssertionError("the pictures were measured before the work was checked")
+
+    monkeypatch.setattr(autograd.graph, "_measure", measured)
+    root = chain_of_products(30)
+    with pytest.raises(ValueError, match=r"29 pictures of 59 nodes each.*max_total_nodes=300"):
+        save_frames(root, tmp_path / "frames")
+    assert not (tmp_path / "frames").exists()  # and before writing anything
+    with pytest.raises(ValueError, match="step_through"):
+        draw_steps(root.backward_steps(), max_total_nodes=100)
+    monkeypatch.undo()
+    small = chain_of_products(4)
+    assert len(save_frames(small, tmp_path / "small", gif=None).pngs) == 3
+
+
+def test_save_frames_never_replaces_a_fifo_and_refuses_a_file_as_folder(tmp_path):
+    import os
+
+    _, _, _, L = example()
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    os.mkfifo(folder / "backprop.gif")
+    with pytest.raises(ValueError, match="FIFO"):
+        save_frames(L, folder)
+    assert (folder / "backprop.gif").is_fifo()
+    (tmp_path / "plain").write_text("mine")
+    with pytest.raises(ValueError, match="not a folder"):
+        save_frames(L, tmp_path / "plain")
+    assert (tmp_path / "plain").read_text() == "mine"
+    assert [p.name for p in folder.iterdir()] == ["backprop.gif"]  # refused before any frame
