@@ -2,49 +2,57 @@
 
 A `Value` holds one number and records the operation and operands that produced it;
 `backward()` applies the chain rule through that graph in reverse topological order.
+The modules, each importing only those below it:
+
+    value        the engine: Value, backward(), the graph walk      (checks: argument checks)
+    ops          the op registry: one record per operation, define_op for new ones
+    grad_mode    no_grad, enable_grad
+    derivatives  grad(), with create_graph=True for gradients of gradients
+    check        gradcheck: backprop against finite differences
+    replay       crosscheck_graph: every node against PyTorch float64
+    expression   typed expressions -> engine operations (never eval)
+    notation     how nodes, numbers and formulas are written
+    steps        the backward pass one node at a time (a view: no .grad is written)
+    dot          the Graphviz kit: Drawing, colours, escaping
+    graph        draw(root): the picture of a graph
+    frames       draw_steps, step_through, save_frames: a pass as a series of pictures
+    files        writing and reading the user's files safely
+    cli          the `graph` command (python -m autograd graph ...)
 """
 
 from .check import GradcheckError, central_difference, gradcheck
 from .derivatives import grad
+from .frames import draw_steps, save_frames, step_through
+from .grad_mode import enable_grad, no_grad
+from .graph import draw
+from .ops import OPS, Op, cos, define_op, sin
 from .replay import crosscheck_graph
+from .steps import backward_steps
 from .value import (
     Constant,
+    Parameter,
     Value,
     as_value,
-    enable_grad,
     is_grad_enabled,
     linear,
-    no_grad,
     topological_order,
     total,
     weighted_sum,
 )
 
-_LAZY = {  # pictures load graphviz: imported on first use, so `import autograd` stays light
-    "draw": "graph",
-    "draw_steps": "graph",
-    "backward_steps": "steps",
-    "save_frames": "steps",
-    "step_through": "steps",
-}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
-
-
 __all__ = [
+    "OPS",
     "Constant",
     "GradcheckError",
+    "Op",
+    "Parameter",
     "Value",
     "as_value",
     "backward_steps",
     "central_difference",
+    "cos",
     "crosscheck_graph",
+    "define_op",
     "draw",
     "draw_steps",
     "enable_grad",
@@ -54,6 +62,7 @@ __all__ = [
     "linear",
     "no_grad",
     "save_frames",
+    "sin",
     "step_through",
     "topological_order",
     "total",

@@ -6,8 +6,10 @@ backprop needs one backward pass for all of them; but it needs no chain rule, so
 independent witness of the gradients `backward()` computes.
 """
 
+from .checks import real
 from .derivatives import grad
-from .value import Value, _real, enable_grad
+from .grad_mode import enable_grad
+from .value import Value
 
 
 class GradcheckError(AssertionError):
@@ -74,7 +76,7 @@ def _evaluate(f, xs):
 
 
 def _number(x, what):
-    number = _real(x)
+    number = real(x)
     if number is None:
         raise TypeError(f"{what} must be a real number or a Value, got {type(x).__name__}")
     return number

@@ -14,26 +14,30 @@ tighter than a unary minus and associates to the right, as in Python):
 
 A sub-expression made only of numbers is computed at once (2 * 3 becomes 6), by the engine's
 own operations and so under its rules (overflow is an error, as 1e309 is), and a number
-exponent stays a number, so `x ** 2` draws as the op '**2'. Every problem, a number too large
-for a float included, is an ExpressionError naming the column.
+exponent stays a number, so `x ** 2` is one node x^2 (op '**n', with n = 2 as its parameter).
+Every problem, a number too large for a float included, is an ExpressionError naming the
+column.
 """
 
 import math
 import re
 
-from .value import Constant, Value, no_grad
+from .grad_mode import no_grad
+from .ops import OPS
+from .value import Constant, Value, as_value
 
-FUNCTIONS = {
-    "abs": abs,
-    "exp": Value.exp,
-    "leaky_relu": Value.leaky_relu,
-    "log": Value.log,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
-    "softplus": Value.softplus,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-}
+
+def functions():
+    """{name: op} for the registry's ops that an expression calls by name: 'tanh(x)'. Read
+    from the registry at every call, so an op defined with define_op(..., parse=...) is
+    included."""
+    return {op.parse: op for op in OPS.values() if op.parse and not op.infix}
+
+
+def operators():
+    """{symbol: op} for the registry's binary operators: + - * / **."""
+    return {op.parse: op for op in OPS.values() if op.parse and op.infix}
+
 
 MAX_DEPTH = 50  # nested parentheses/unary operators (each costs ~5 frames): not a RecursionError
 MAX_LENGTH = 10_000  # characters: far beyond what a picture can show (draw stops at 500 nodes)
@@ -46,10 +50,11 @@ _TOKEN = re.compile(
 
 
 class ExpressionError(ValueError):
-    """An expression that cannot be read, with the position of the offending part."""
+    """An expression that cannot be read, with the position of the offending part. `name` is
+    the unknown variable's name where that is the problem (else None)."""
 
-    def __init__(self, message, text, position):
-        self.text, self.position = text, position
+    def __init__(self, message, text, position, name=None):
+        self.text, self.position, self.name = text, position, name
         start = max(0, position - 30)
         excerpt = ("..." if start else "") + text[start : position + 30]
         excerpt += "..." if position + 30 < len(text) else ""
@@ -59,7 +64,7 @@ class ExpressionError(ValueError):
 def evaluate(text, variables):
     """The Value of the expression `text`, with each name in `variables` (name -> number or
     Value) a leaf Value labelled with its name. Raises ExpressionError for anything that is not
-    a well-formed expression over those names, the FUNCTIONS and numbers."""
+    a well-formed expression over those names, the functions() and numbers."""
     if not isinstance(text, str):
         raise TypeError(f"the expression must be a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -69,9 +74,9 @@ def evaluate(text, variables):
             text[:60],
             0,
         )
-    leaves = {}
+    leaves, known = {}, functions()
     for name, number in variables.items():
-        if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in FUNCTIONS:
+        if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in known:
             raise ValueError(f"{name!r} cannot be a variable name")
         leaves[name] = number if isinstance(number, Value) else Value(number, label=name)
     parser = _Parser(text, leaves)
@@ -85,9 +90,9 @@ def evaluate(text, variables):
 
 def names(text):
     """The variable names an expression uses, in order of first appearance."""
-    found = []
+    found, known = [], functions()
     for kind, token, _ in _tokens(text):
-        if kind == "name" and token not in FUNCTIONS and token not in found:
+        if kind == "name" and token not in known and token not in found:
             found.append(token)
     return found
 
@@ -110,6 +115,7 @@ class _Parser:
     """Recursive descent over the token list; each method returns a Value or a plain number."""
 
     def __init__(self, text, leaves):
+        self.functions, self.operators = functions(), operators()
         self.text, self.leaves = text, leaves
         self.tokens = list(_tokens(text))
         self.i = 0
@@ -183,14 +189,14 @@ class _Parser:
             return number
         if kind == "name":
             self.take()
-            if text in FUNCTIONS:
+            if text in self.functions:
                 self.expect("(")
                 argument = self.expr(depth + 1)
                 self.expect(")")
-                return self.call(FUNCTIONS[text], text, argument, position)
+                return self.call(self.functions[text], text, argument, position)
             if text not in self.leaves:
                 raise ExpressionError(
-                    f"unknown name {text!r} (set it, e.g. --set {text}=1.0)", self.text, position
+                    f"unknown name {text!r}: give it a value", self.text, position, name=text
                 )
             return self.leaves[text]
         if text == "(":
@@ -207,14 +213,14 @@ class _Parser:
         try:
             if folded:  # the engine's rules (overflow, division by zero), without a node
                 with no_grad():
-                    number = _BINARY[op](Constant(left), Constant(right)).data
+                    number = self.operators[op](Constant(left), Constant(right)).data
                 if type(left) is int and type(right) is int and op in "+-*":
                     if abs(number) <= _EXACT_INT:
                         return int(number)
                 return number
             if op == "**" and not isinstance(right, Value) and float(right).is_integer():
                 right = int(right) if abs(right) <= _EXACT_INT else right  # x ** 2, not x ** 2.0
-            return _BINARY[op](left, right)
+            return self.operators[op](as_value(left), right)  # 2 * x: a Constant 2
         except (ArithmeticError, ValueError) as error:
             raise ExpressionError(str(error), self.text, position) from None
 
@@ -225,15 +231,6 @@ class _Parser:
             return function(argument)
         except (ArithmeticError, ValueError) as error:
             raise ExpressionError(f"{name}: {error}", self.text, position) from None
-
-
-_BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-}
 
 
 def _short(text):

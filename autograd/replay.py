@@ -22,41 +22,13 @@ torch is imported only when this runs (pip install "chainrule[torch]").
 
 import math
 
-from .derivatives import _exponent
+from .checks import number
+from .ops import OPS
 from .value import topological_order
 
 TORCH_MISSING = (
     'crosscheck_graph needs PyTorch, an optional dependency: pip install "chainrule[torch]"'
 )
-
-# torch's softplus returns x itself above `threshold`; from 40 on log(1 + e^-x) is below half an
-# ulp of x, so the replay agrees with the engine's exact formula to the last digit.
-SOFTPLUS_THRESHOLD = 40.0
-
-UNARY = {
-    "neg": lambda torch, x, node: -x,
-    "abs": lambda torch, x, node: torch.abs(x),
-    "exp": lambda torch, x, node: torch.exp(x),
-    "log": lambda torch, x, node: torch.log(x),
-    "sqrt": lambda torch, x, node: torch.sqrt(x),
-    "tanh": lambda torch, x, node: torch.tanh(x),
-    "sigmoid": lambda torch, x, node: torch.sigmoid(x),
-    "relu": lambda torch, x, node: torch.relu(x),
-    "leaky_relu": lambda torch, x, node: torch.nn.functional.leaky_relu(x, _slope(node)),
-    "softplus": lambda torch, x, node: torch.nn.functional.softplus(
-        x, beta=1.0, threshold=SOFTPLUS_THRESHOLD
-    ),
-}
-
-BINARY = {
-    "+": lambda x, y: x + y,
-    "-": lambda x, y: x - y,
-    "*": lambda x, y: x * y,
-    "/": lambda x, y: x / y,
-    "**": lambda x, y: x**y,
-}
-
-OPS = sorted(UNARY) + sorted(BINARY) + ["**n", "linear", "sum"]
 
 
 class Mismatch:
@@ -132,8 +104,7 @@ def crosscheck_graph(root, tol=1e-10):
         import torch
     except ImportError:
         raise ImportError(TORCH_MISSING) from None
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    tol = number(tol, "tol", positive=True)
     order = topological_order(root)
     for node in order:
         _check_op(node, order)
@@ -181,55 +152,30 @@ def crosscheck_graph(root, tol=1e-10):
 
 
 def _check_op(node, order):
-    """A clear error for a node this replay cannot compute (an op it does not know, or inputs
-    that do not fit the op)."""
-    op, n = node.op, len(node.inputs)
+    """A clear error for a node this replay cannot compute: an op the registry does not know or
+    without a PyTorch rule, or inputs that do not fit the op."""
     if not node.inputs:
         return
-    if op.startswith("**") and op != "**":
-        try:
-            _exponent(op)
-        except ValueError:
-            raise ValueError(
-                f"node {order.index(node)} ({node.label or 'no label'}) has op {op!r}, "
-                "whose exponent is not a number"
-            ) from None
-        expected = n == 1
-    elif op in UNARY:
-        expected = n == 1
-    elif op in BINARY:
-        expected = n == 2
-    elif op == "linear":
-        expected = n % 2 == 1
-    elif op == "sum":
-        expected = n >= 1
-    else:
+    where = f"node {order.index(node)} ({node.label or 'no label'})"
+    op = OPS.get(node.op)
+    if op is None or op.torch is None:
+        known = sorted(name for name, op in OPS.items() if op.torch is not None)
         raise ValueError(
-            f"crosscheck_graph does not know the op {op!r} of node {order.index(node)} "
-            f"({node.label or 'no label'}); it knows {OPS}"
+            f"crosscheck_graph cannot replay the op {node.op!r} of {where}: it knows {known}"
         )
-    if not expected or len(node.local_grads) != n:
+    n = len(node.inputs)
+    if (op.arity is not None and n != op.arity) or len(node.local_grads) != n:
         raise ValueError(
-            f"node {order.index(node)} ({node.label or 'no label'}) has op {op!r} with "
-            f"{n} inputs and {len(node.local_grads)} local derivatives, which do not fit the op"
+            f"{where} has op {node.op!r} with {n} inputs and {len(node.local_grads)} local "
+            "derivatives, which do not fit the op"
         )
+    if len(node.params) != len(op.params):
+        raise ValueError(f"{where} has op {node.op!r} with the parameters {node.params!r}")
 
 
 def _apply(torch, node, inputs):
     """The node's op on torch tensors (one per input, in the node's input order)."""
-    op = node.op
-    if op in UNARY:
-        return UNARY[op](torch, inputs[0], node)
-    if op in BINARY:
-        return BINARY[op](*inputs)
-    if op == "linear":  # inputs (w_1..w_n, x_1..x_n, b): z = sum_i w_i x_i + b
-        n = (len(inputs) - 1) // 2
-        if n == 0:  # z = b, as a node of its own
-            return inputs[-1] + 0.0
-        return torch.dot(torch.stack(inputs[:n]), torch.stack(inputs[n : 2 * n])) + inputs[-1]
-    if op == "sum":
-        return torch.stack(inputs).sum()
-    return inputs[0] ** _exponent(op)  # '**n': the exponent is written in the op
+    return OPS[node.op].torch(torch, inputs, node.params)
 
 
 def _torch_local_grads(torch, node):
@@ -241,11 +187,6 @@ def _torch_local_grads(torch, node):
     out = _apply(torch, node, leaves)
     grads = torch.autograd.grad(out, leaves, allow_unused=True)
     return tuple(0.0 if g is None else g.item() for g in grads)
-
-
-def _slope(node):
-    """leaky_relu's slope: it only matters where z <= 0, and there it is the local derivative."""
-    return node.local_grads[0] if node.inputs[0].data <= 0 else 0.01
 
 
 def _error(ours, theirs):

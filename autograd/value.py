@@ -14,36 +14,39 @@ Numbers follow one policy in every op:
   float raises OverflowError (x * x as x ** 2 and exp do). inf given as an operand propagates as
   IEEE arithmetic says. Local derivatives and gradients may be infinite (sqrt'(0) is inf).
 - Outside an op's domain (log of a negative number, division by zero) it raises, never guesses.
-Recording is per thread and per context: `no_grad()` in one thread never affects another.
+Recording is per thread and per context: `no_grad()` in one thread never affects another
+(autograd.grad_mode). Every op is also a record of the op registry (autograd.ops), which tells
+the other interpreters (second derivatives, the PyTorch replay, the expression parser, pictures)
+what it is; an op's parameters (the n of x ** n, leaky_relu's slope) are data on its node.
 """
 
-import functools
-import inspect
 import math
 import numbers
 import threading
-from contextlib import ContextDecorator
 from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
+
+from .checks import real
 
 
 class Value:
     """A number in a computation graph: its data, its gradient, and how it was made."""
 
-    __slots__ = ("data", "grad", "inputs", "local_grads", "op", "label")
+    __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
 
     def __init__(self, data, label=""):
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = _real(data)
+        self.data = real(data)
         if self.data is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
         self.grad = 0.0  # d(root)/d(self), filled in by root.backward()
         self.inputs = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads = ()  # d(self)/d(input) for each input, same order
-        self.op = ""  # the operation that made this Value; '' for a leaf
+        self.op = ""  # the operation that made this Value (a key of autograd.ops.OPS); '' if none
+        self.params = ()  # the operation's parameters: (n,) for x ** n, (slope,) for leaky_relu
         self.label = label
 
     def __repr__(self):
@@ -54,22 +57,22 @@ class Value:
 
     def __add__(self, other):
         other = as_value(other)
-        return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return record(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __sub__(self, other):
         other = as_value(other)
-        return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return record(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
     def __mul__(self, other):
         other = as_value(other)
-        return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
+        return record(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __truediv__(self, other):
         other = as_value(other)
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero in {self.data!r} / {other.data!r}")
         out = self.data / other.data
-        return _result(out, (self, other), (1.0 / other.data, -out / other.data), "/")
+        return record(out, (self, other), (1.0 / other.data, -out / other.data), "/")
 
     def __pow__(self, exponent):
         """x ** n with a number n (op '**n'), or x ** w with a Value w (op '**').
@@ -81,18 +84,18 @@ class Value:
             out, dx = _power(self.data, exponent.data)
             x = self.data
             dw = out * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
-            return _result(out, (self, exponent), (dx, dw), "**")
+            return record(out, (self, exponent), (dx, dw), "**")
         # int and float first: the ABC checks in _exponent cost more than the whole op
         n = exponent if type(exponent) in (int, float) else _exponent(exponent)
         out, dx = _power(self.data, n)
-        return _result(out, (self,), (dx,), f"**{n}")
+        return record(out, (self,), (dx,), "**n", (n,))
 
     def __neg__(self):
-        return _result(-self.data, (self,), (-1.0,), "neg")
+        return record(-self.data, (self,), (-1.0,), "neg")
 
     def __abs__(self):
         x = self.data
-        return _result(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), "abs")
+        return record(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), "abs")
 
     # reflected operators: `2 * x` records inputs (2, x), in the order they were written
     def __radd__(self, other):
@@ -117,47 +120,47 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp({self.data!r}) is too large for a float (overflow)") from None
-        return _result(out, (self,), (out,), "exp")  # d e^x/dx = e^x
+        return record(out, (self,), (out,), "exp")  # d e^x/dx = e^x
 
     def log(self):
         x = self.data
         if x <= 0:  # (nan passes: it propagates, as every op lets it)
             raise ValueError(f"log needs a positive input, got {x!r}")
-        return _result(math.log(x), (self,), (1.0 / x,), "log")
+        return record(math.log(x), (self,), (1.0 / x,), "log")
 
     def sqrt(self):
         x = self.data
         if x < 0:
             raise ValueError(f"sqrt needs a non-negative input, got {x!r}")
         out = math.sqrt(x)
-        return _result(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
+        return record(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
 
     def tanh(self):
         a = math.tanh(self.data)
-        return _result(a, (self,), (1.0 - a * a,), "tanh")  # tanh'(z) = 1 - a^2
+        return record(a, (self,), (1.0 - a * a,), "tanh")  # tanh'(z) = 1 - a^2
 
     def sigmoid(self):
         a = _sigmoid(self.data)
-        return _result(a, (self,), (a * (1.0 - a),), "sigmoid")  # sigma'(z) = a (1 - a)
+        return record(a, (self,), (a * (1.0 - a),), "sigmoid")  # sigma'(z) = a (1 - a)
 
     def relu(self):
         z = self.data
         if z <= 0:
-            return _result(0.0, (self,), (0.0,), "relu")  # relu'(0) = 0, as in PyTorch
-        return _result(z, (self,), (1.0,), "relu")  # z > 0, or nan: nan stays nan (PyTorch too)
+            return record(0.0, (self,), (0.0,), "relu")  # relu'(0) = 0, as in PyTorch
+        return record(z, (self,), (1.0,), "relu")  # z > 0, or nan: nan stays nan (PyTorch too)
 
     def leaky_relu(self, slope=0.01):
-        z, slope = self.data, _real(slope)
+        z, slope = self.data, real(slope)
         if slope is None:
             raise TypeError("leaky_relu's slope must be a real number")
         if z > 0:
-            return _result(z, (self,), (1.0,), "leaky_relu")
-        return _result(slope * z, (self,), (slope,), "leaky_relu")
+            return record(z, (self,), (1.0,), "leaky_relu", (slope,))
+        return record(slope * z, (self,), (slope,), "leaky_relu", (slope,))
 
     def softplus(self):
         z = self.data  # log(1 + e^z), written so that it cannot overflow
         out = max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-        return _result(out, (self,), (_sigmoid(z),), "softplus")  # softplus'(z) = sigmoid(z)
+        return record(out, (self,), (_sigmoid(z),), "softplus")  # softplus'(z) = sigmoid(z)
 
     # ---- the backward pass ----
 
@@ -184,10 +187,10 @@ class Value:
                 i += 1
 
     def backward_steps(self):
-        """The same backward pass, one node per step, for stepping through it (autograd.steps)."""
-        from .steps import backward_steps
-
-        return backward_steps(self)
+        """An alias of autograd.backward_steps(self): the same backward pass, one node per step,
+        as a view that changes no .grad (autograd.steps, which value.py does not import: it
+        fills HOOKS when `import autograd` loads it)."""
+        return HOOKS["backward_steps"](self)
 
 
 class Constant(Value):
@@ -196,11 +199,24 @@ class Constant(Value):
     __slots__ = ()
 
 
+class Parameter(Value):
+    """A Value that training changes: a weight or a bias (nn's neurons are made of them, and
+    pictures give them their own colour). Otherwise a plain Value."""
+
+    __slots__ = ()
+
+
+HOOKS = {}  # what modules above lend the ones below: "backward_steps" (steps), "draw" (graph)
+
+
 _new = object.__new__
 
 
-def _result(data, inputs, local_grads, op):
-    """The Value an operation returns; inside `no_grad()` it is a leaf that remembers nothing."""
+def record(data, inputs, local_grads, op, params=()):
+    """The Value an operation returns: `data`, with its `inputs`, the local derivatives
+    d(data)/d(input) in the same order, the op's name (a key of autograd.ops.OPS) and its
+    parameters. Inside `no_grad()` it is a leaf that remembers nothing. Every op ends here, so
+    here the overflow policy is held (see the module docstring)."""
     if data - data:  # 0.0 for every finite number; nan (true) for inf and nan
         _check_overflow(data, inputs, op)
     out = _new(Value)
@@ -208,9 +224,9 @@ def _result(data, inputs, local_grads, op):
     out.grad = 0.0
     out.label = ""
     if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
-        out.inputs, out.local_grads, out.op = (), (), ""
+        out.inputs, out.local_grads, out.op, out.params = (), (), "", ()
     else:
-        out.inputs, out.local_grads, out.op = inputs, local_grads, op
+        out.inputs, out.local_grads, out.op, out.params = inputs, local_grads, op, params
     return out
 
 
@@ -234,12 +250,12 @@ def as_value(x):
     """x itself if it is a Value, else a Constant holding the number x."""
     if isinstance(x, Value):
         return x
-    data = _real(x)
+    data = real(x)
     if data is None:
         raise TypeError(f"expected a Value or a real number, got {type(x).__name__}")
     constant = _new(Constant)
     constant.data, constant.grad, constant.label = data, 0.0, ""
-    constant.inputs, constant.local_grads, constant.op = (), (), ""
+    constant.inputs, constant.local_grads, constant.op, constant.params = (), (), "", ()
     return constant
 
 
@@ -273,7 +289,7 @@ def linear(W, x, b):
             w, b_j = _values(w), as_value(b_j)
             wd = [v.data for v in w]
             z = sum(map(mul, wd, xd), b_j.data)
-        zs.append(_result(z, (*w, *x, b_j), (*xd, *wd, 1.0), "linear"))
+        zs.append(record(z, (*w, *x, b_j), (*xd, *wd, 1.0), "linear"))
     return zs
 
 
@@ -292,10 +308,10 @@ def total(terms):
     try:
         data = math.fsum(t.data for t in terms)  # exact: the sum does not depend on the order
     except OverflowError:
-        data = math.inf  # _result raises the policy's OverflowError (all terms are finite)
+        data = math.inf  # record() raises the policy's OverflowError (all terms are finite)
     except ValueError:  # inf - inf
         data = math.nan
-    return _result(data, tuple(terms), (1.0,) * len(terms), "sum")
+    return record(data, tuple(terms), (1.0,) * len(terms), "sum")
 
 
 def topological_order(root, leaves=True):
@@ -325,11 +341,11 @@ def topological_order(root, leaves=True):
     return order
 
 
-# The grad mode: whether operations record the graph. It is per thread and per context
-# (contextvars): a `with no_grad():` in one thread or asyncio task never switches recording off in
-# another. The ContextVar holds (enabled, the mode outside it): entering a block pushes, leaving
-# pops, so nested and re-entrant blocks restore exactly. `_switched` counts the blocks open in all
-# threads; while it is 0 (nearly always), operations skip the ContextVar lookup altogether.
+# The grad mode: whether operations record the graph, per thread and per context (contextvars):
+# a `no_grad()` in one thread or asyncio task never switches recording off in another. The
+# ContextVar holds (enabled, the mode outside it): entering a block pushes, leaving pops, so
+# nested blocks restore exactly. `_switched` counts the blocks open in all threads; while it is 0
+# (nearly always) an operation skips the ContextVar. The with-blocks are in autograd.grad_mode.
 _mode = ContextVar("autograd_grad_mode", default=(True, None))
 _switched = 0
 _switched_lock = threading.Lock()
@@ -340,90 +356,22 @@ def is_grad_enabled():
     return _mode.get()[0]
 
 
-class _GradMode(ContextDecorator):
-    """A with-block (or decorator) that sets the grad mode for the code inside it."""
-
-    enabled = True
-
-    def __enter__(self):
-        global _switched
-        with _switched_lock:
-            _switched += 1
-        _mode.set((self.enabled, _mode.get()))
-        return self
-
-    def __exit__(self, *exc):
-        global _switched
-        outer = _mode.get()[1]
-        _mode.set(outer if outer is not None else (True, None))
-        with _switched_lock:
-            _switched -= 1
-        return False
-
-    def __call__(self, func):
-        """Decorate `func`; a generator function gets the mode while it runs, each time it is
-        resumed, and never while it is suspended (the caller's mode is the caller's)."""
-        if inspect.isgeneratorfunction(func):
-            return _generator_in_mode(type(self), func)
-        return super().__call__(func)
+def push_grad_mode(enabled):
+    """Enter a block where operations record the graph (enabled=True) or not; pop_grad_mode()
+    leaves it. Use autograd.no_grad() or enable_grad(), which pair them for you."""
+    global _switched
+    with _switched_lock:
+        _switched += 1
+    _mode.set((bool(enabled), _mode.get()))
 
 
-def _generator_in_mode(mode, func):
-    @functools.wraps(func)
-    def generator(*args, **kwargs):
-        with mode():
-            gen = func(*args, **kwargs)
-        try:
-            with mode():
-                request = gen.send(None)
-            while True:
-                try:
-                    response = yield request
-                except GeneratorExit:
-                    with mode():
-                        gen.close()
-                    raise
-                except BaseException as error:
-                    with mode():
-                        request = gen.throw(error)
-                else:
-                    with mode():
-                        request = gen.send(response)
-        except StopIteration as stop:
-            return stop.value
-
-    return generator
-
-
-class no_grad(_GradMode):
-    """Inside `with no_grad():` (or a function decorated with `@no_grad()`, generator functions
-    included) operations compute data but record no graph: results are leaves, which saves time
-    and memory in evaluation. Per thread and per context, re-entrant, restored exactly on exit."""
-
-    enabled = False
-
-
-class enable_grad(_GradMode):
-    """The opposite of no_grad(): operations record the graph inside it, even within a
-    no_grad() block (gradcheck uses it, as PyTorch's does)."""
-
-    enabled = True
-
-
-def _real(x):
-    """x as a Python float if it is a real number (int, float, NumPy scalar, Fraction), else
-    None. A bool is not taken for a number: Value(True) is more likely a mistake than a 1."""
-    if type(x) is float:
-        return x
-    if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        try:
-            return float(x)
-        except OverflowError:  # an int (or Fraction) beyond 1.8e308: the overflow policy
-            raise OverflowError(
-                f"{type(x).__name__} of about {int(x).bit_length() * 0.30103:.0f} digits is too "
-                "large for a float (overflow; the largest float is about 1.8e308)"
-            ) from None
-    return None
+def pop_grad_mode():
+    """Leave the innermost grad-mode block of this thread or context (see push_grad_mode)."""
+    global _switched
+    outer = _mode.get()[1]
+    _mode.set(outer if outer is not None else (True, None))
+    with _switched_lock:
+        _switched -= 1
 
 
 def _exponent(n):

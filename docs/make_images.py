@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from autograd.graph import draw, draw_steps
+from autograd import draw, draw_steps
 from nn.draw import draw as draw_network
 from nn.losses import mse
 from nn.modules import MLP

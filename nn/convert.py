@@ -1,19 +1,21 @@
 """An MLP's weights as NumPy matrices or as a PyTorch model, and back again, bit for bit.
 
     to_numpy(model)                 -> (weights, biases): W^l with shape (n_out, n_in), b^l (n_out,)
-    from_numpy(weights, biases)     -> nn.MLP         (MLP.from_numpy delegates here)
+    from_numpy(weights, biases)     -> nn.MLP         (the same as MLP.from_numpy)
     to_torch(model)                 -> torch.nn.Sequential of float64 Linear + activation modules
     from_torch(module)              -> nn.MLP
 
 W^l[j, i] is model.layers[l-1].neurons[j].w[i], the weight from unit i of layer l-1 to unit j of
-layer l (seed 004's W^m_ij); every conversion copies float64 numbers, so round trips are exact.
+layer l (seed 004's W^m_ij). The weights and biases are nn.vectorized.Layers indexed by the layer
+number, so `weights[1]` is W^1 (`weights[0]` is an IndexError: layer 0 has no weights); iterating
+gives them in order, W^1 first. Every conversion copies float64 numbers, so round trips are exact.
 PyTorch is optional: it is imported only when a torch function is called.
 """
 
 import numpy as np
 
 from .modules import ACTIVATIONS, MLP
-from .vectorized import LEAKY_SLOPE, _parameters
+from .vectorized import LEAKY_SLOPE, Layers
 
 TORCH_MISSING = 'this needs PyTorch, an optional dependency: pip install "chainrule[torch]"'
 
@@ -32,8 +34,9 @@ def import_torch():
 
 
 def to_numpy(model):
-    """(weights, biases): lists of float64 arrays, W^l of shape (n_out, n_in) and b^l of shape
-    (n_out,), W^1 first."""
+    """(weights, biases): Layers of float64 arrays indexed by the layer number l = 1..L, W^l of
+    shape (n_out, n_in) and b^l of shape (n_out,). They are copies: changing them changes
+    nothing in the model."""
     if not isinstance(model, MLP):
         raise TypeError(f"to_numpy needs an nn.MLP, got {type(model).__name__}")
     for name, p in model.named_parameters():
@@ -47,26 +50,14 @@ def to_numpy(model):
         np.array([neuron.b.data for neuron in layer.neurons], dtype=np.float64)
         for layer in model.layers
     ]
-    return weights, biases
+    return Layers(weights, 1, "W"), Layers(biases, 1, "b")
 
 
 def from_numpy(weights, biases, activation="tanh", output_activation="linear"):
-    """An nn.MLP whose layer l holds W^l = weights[l-1] (shape (n_out, n_in)) and b^l = biases[l-1]
-    (shape (n_out,) or (n_out, 1)), with `activation` on the hidden layers."""
-    W, b = _parameters(weights, biases)  # checks shapes, numbers, finiteness
-    model = MLP(
-        W[1].shape[1],
-        [W_l.shape[0] for W_l in W[1:]],
-        activation=activation,
-        output_activation=output_activation,
-        seed=0,  # the drawn weights are all replaced below
-    )
-    for layer, W_l, b_l in zip(model.layers, W[1:], b[1:]):
-        for j, neuron in enumerate(layer.neurons):
-            for i, w in enumerate(neuron.w):
-                w.data = float(W_l[j, i])
-            neuron.b.data = float(b_l[j])
-    return model
+    """An nn.MLP whose layer l holds W^l (shape (n_out, n_in)) and b^l (shape (n_out,) or
+    (n_out, 1)), with `activation` on the hidden layers: MLP.from_numpy. The weights and biases
+    are Layers (as to_numpy returns them) or plain lists in order, W^1 first."""
+    return MLP.from_numpy(weights, biases, activation, output_activation)
 
 
 def _torch_activation(torch, name):

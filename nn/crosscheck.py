@@ -24,11 +24,13 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd import topological_order, total
+from autograd.checks import choice, number
+from autograd.notation import label, unit_of
 
 from . import losses
 from .convert import import_torch, to_numpy, to_torch
 from .modules import MLP
-from .vectorized import Backprop, backprop, loss_name
+from .vectorized import Backprop, Layers, backprop, loss_name
 
 
 class Row(NamedTuple):
@@ -98,10 +100,8 @@ def crosscheck(model, X, Y, loss, against="numpy", tol=1e-10):
 
     `loss` is a function from nn.losses or its name. The model's gradients are left as they
     were: crosscheck saves them, zeroes them for its own backward pass, and puts them back."""
-    if against not in ("numpy", "torch"):
-        raise ValueError(f"against must be 'numpy' or 'torch', got {against!r}")
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    choice(against, ("numpy", "torch"), "reference (against=)")
+    tol = number(tol, "tol", positive=True)
     name = loss_name(loss)  # also: a loss the matrix form does not know is a ValueError
     X, Y = _batch(model, X, Y, name)
     if against == "torch":
@@ -120,9 +120,9 @@ def crosscheck(model, X, Y, loss, against="numpy", tol=1e-10):
 
 def compare(scalar, reference, tol=1e-10):
     """Rows of errors between two Backprops, quantity by quantity, layer by layer."""
-    L = len(scalar.z) - 1
+    L = scalar.z.indices[-1]
     rows = [_row(0, "C", scalar.C, reference.C, tol)]
-    for l in range(1, L + 1):
+    for l in scalar.z.indices:
         rows.append(_row(l, "z", scalar.z[l], reference.z[l], tol))
         rows.append(_row(l, "a", scalar.a[l], reference.a[l], tol))
         if l == L:
@@ -155,25 +155,31 @@ def scalar_backprop(model, X, Y, loss):
                 "crosscheck needs the engine to record the graph; it was called inside no_grad()"
             )
         C.backward()
-        sizes = [model.nin] + model.nouts
-        z = [None] + [np.empty((sizes[l], n)) for l in range(1, L + 1)]
-        a = [X.T.copy()] + [np.empty((sizes[l], n)) for l in range(1, L + 1)]
-        delta = [None] + [np.empty((sizes[l], n)) for l in range(1, L + 1)]
+        sizes = [model.nin] + model.nouts  # sizes[l]: the units of layer l
+        z = {l: np.empty((sizes[l], n)) for l in range(1, L + 1)}
+        a = {0: X.T.copy(), **{l: np.empty((sizes[l], n)) for l in range(1, L + 1)}}
+        delta = {l: np.empty((sizes[l], n)) for l in range(1, L + 1)}
         dC_da = np.empty((sizes[L], n))
         for k, (out, L_x) in enumerate(zip(outputs, example_losses)):
             nodes = _labelled_nodes(L_x)
             for l in range(1, L + 1):
                 for j in range(sizes[l]):
-                    z_node = _node(nodes, f"z[{l}][{j}]")
-                    a_node = nodes.get(f"a[{l}][{j}]", z_node)  # a linear unit's a is its z
+                    z_node = _node(nodes, label("z", l, j))
+                    a_node = nodes.get(label("a", l, j), z_node)  # a linear unit's a is its z
                     z[l][j, k], delta[l][j, k], a[l][j, k] = z_node.data, z_node.grad, a_node.data
             for j, a_j in enumerate(out if isinstance(out, list) else [out]):
                 dC_da[j, k] = a_j.grad
-        dW = [None] + [
-            np.array([[w.grad for w in row] for row in layer.W]) for layer in model.layers
-        ]
-        db = [None] + [np.array([b.grad for b in layer.b]) for layer in model.layers]
-        return Backprop(C.data, z, a, dC_da, delta, dW, db)
+        dW = [np.array([[w.grad for w in row] for row in layer.W]) for layer in model.layers]
+        db = [np.array([b.grad for b in layer.b]) for layer in model.layers]
+        return Backprop(
+            C.data,
+            Layers(z.values(), 1, "z"),
+            Layers(a.values(), 0, "a"),
+            dC_da,
+            Layers(delta.values(), 1, "delta"),
+            Layers(dW, 1, "dW"),
+            Layers(db, 1, "db"),
+        )
     finally:
         for p, grad in zip(params, saved):
             p.grad = grad
@@ -187,7 +193,7 @@ def torch_backprop(model, X, Y, loss):
     sequential = to_torch(model)
     with torch.enable_grad():
         h = torch.tensor(X, dtype=torch.float64)
-        z, a = [None], [h]
+        z, a = [], [h]  # z^1, z^2, ... and a^0, a^1, ...
         for module in sequential:
             h = module(h)
             if isinstance(module, torch.nn.Linear):
@@ -206,12 +212,12 @@ def torch_backprop(model, X, Y, loss):
 
     return Backprop(
         C.item(),
-        [None] + [columns(t) for t in z[1:]],
-        [columns(t) for t in a],
+        Layers([columns(t) for t in z], 1, "z"),
+        Layers([columns(t) for t in a], 0, "a"),
         columns(a[-1].grad),
-        [None] + [columns(t.grad) for t in z[1:]],
-        [None] + [m.weight.grad.numpy().copy() for m in linears],
-        [None] + [m.bias.grad.numpy().copy() for m in linears],
+        Layers([columns(t.grad) for t in z], 1, "delta"),
+        Layers([m.weight.grad.numpy().copy() for m in linears], 1, "dW"),
+        Layers([m.bias.grad.numpy().copy() for m in linears], 1, "db"),
     )
 
 
@@ -310,18 +316,20 @@ def _row(layer, quantity, ours, reference, tol):
 
 
 def _labelled_nodes(root):
-    """The graph's z and a nodes by label (one example's graph: each label once)."""
+    """The graph's z and a nodes by label (one example's graph: each label once). Of the nodes
+    labelled as a unit's (w, b, z, a: autograd.notation.unit_of), z and a are those computed
+    from inputs; w and b are leaves."""
     return {
         node.label: node
         for node in topological_order(root)
-        if node.label.startswith(("z[", "a[")) and node.inputs
+        if node.inputs and unit_of(node.label) is not None
     }
 
 
-def _node(nodes, label):
-    node = nodes.get(label)
+def _node(nodes, name):
+    node = nodes.get(name)
     if node is None:
-        raise RuntimeError(f"crosscheck found no node labelled {label} in the model's graph")
+        raise RuntimeError(f"crosscheck found no node labelled {name} in the model's graph")
     return node
 
 

@@ -17,9 +17,8 @@ so with one seed, `noise=0.0` gives the noise-free points of the noisy set, in t
 """
 
 import math
-import numbers
 
-from .modules import _rng
+from autograd.checks import flag, integer, number, rng
 
 
 def xor(signed=False):
@@ -27,15 +26,15 @@ def xor(signed=False):
     Y = [0, 1, 1, 0] (or [-1, 1, 1, -1] with `signed=True`)."""
     X = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
     Y = [0, 1, 1, 0]
-    return X, _labels(Y, _flag(signed, "signed"))
+    return X, _labels(Y, flag(signed, "signed"))
 
 
 def moons(n=100, noise=0.1, seed=0, signed=False):
     """Two interleaving half circles (as scikit-learn's make_moons): class 0 on the upper arc
     (cos t, sin t), class 1 on the lower one (1 - cos t, 1/2 - sin t), t evenly spaced in
     [0, pi], plus Gaussian noise of standard deviation `noise` on each coordinate."""
-    n, noise, signed = _count(n, 2), _noise(noise), _flag(signed, "signed")
-    rng = _rng(seed)
+    n, noise, signed = _count(n, 2), _noise(noise), flag(signed, "signed")
+    draw = rng(seed)
     n0 = n // 2
     points = []
     for label, size in ((0, n0), (1, n - n0)):
@@ -44,26 +43,26 @@ def moons(n=100, noise=0.1, seed=0, signed=False):
                 x0, x1 = math.cos(t), math.sin(t)
             else:
                 x0, x1 = 1.0 - math.cos(t), 0.5 - math.sin(t)
-            points.append(([x0 + rng.gauss(0.0, noise), x1 + rng.gauss(0.0, noise)], label))
-    return _shuffled(points, rng, signed)
+            points.append(([x0 + draw.gauss(0.0, noise), x1 + draw.gauss(0.0, noise)], label))
+    return _shuffled(points, draw, signed)
 
 
 def circles(n=100, noise=0.05, factor=0.5, seed=0, signed=False):
     """Two concentric circles (as scikit-learn's make_circles): class 0 on the circle of
     radius 1, class 1 on the circle of radius `factor` (0 < factor < 1), the angles evenly
     spaced, plus Gaussian noise of standard deviation `noise` on each coordinate."""
-    n, noise, signed = _count(n, 2), _noise(noise), _flag(signed, "signed")
-    factor = _real(factor, "factor")
+    n, noise, signed = _count(n, 2), _noise(noise), flag(signed, "signed")
+    factor = number(factor, "factor")
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor (the inner radius) must be between 0 and 1, got {factor!r}")
-    rng = _rng(seed)
+    draw = rng(seed)
     n0 = n // 2
     points = []
     for label, size, radius in ((0, n0, 1.0), (1, n - n0, factor)):
         for t in _spaced(0.0, 2.0 * math.pi, size, endpoint=False):
             x0, x1 = radius * math.cos(t), radius * math.sin(t)
-            points.append(([x0 + rng.gauss(0.0, noise), x1 + rng.gauss(0.0, noise)], label))
-    return _shuffled(points, rng, signed)
+            points.append(([x0 + draw.gauss(0.0, noise), x1 + draw.gauss(0.0, noise)], label))
+    return _shuffled(points, draw, signed)
 
 
 def spirals(n=100, classes=2, turns=1.0, noise=0.05, seed=0, signed=False):
@@ -71,17 +70,12 @@ def spirals(n=100, classes=2, turns=1.0, noise=0.05, seed=0, signed=False):
     r evenly spaced in (0, 1] and angle 2 pi (k / classes + turns r), plus Gaussian noise of
     standard deviation `noise` on each coordinate. Labels 0 .. classes - 1 (`signed=True`, for
     two classes only: -1 and +1)."""
-    n, noise, signed = _count(n, 2), _noise(noise), _flag(signed, "signed")
-    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral):
-        raise TypeError(f"classes must be an int, got {type(classes).__name__}")
-    if not 2 <= classes <= n:
-        raise ValueError(f"classes must be at least 2 and at most n = {n}, got {classes}")
+    n, noise, signed = _count(n, 2), _noise(noise), flag(signed, "signed")
+    classes = integer(classes, "classes (at most n, the number of examples)", least=2, most=n)
     if signed and classes != 2:
         raise ValueError(f"signed=True labels two classes -1 and +1, but classes is {classes}")
-    turns = _real(turns, "turns")
-    if not turns > 0:
-        raise ValueError(f"turns must be a positive number, got {turns!r}")
-    rng = _rng(seed)
+    turns = number(turns, "turns", positive=True)
+    draw = rng(seed)
     points = []
     for label in range(classes):
         size = n // classes + (1 if label < n % classes else 0)
@@ -89,8 +83,8 @@ def spirals(n=100, classes=2, turns=1.0, noise=0.05, seed=0, signed=False):
             r = (i + 1) / size
             t = 2.0 * math.pi * (label / classes + turns * r)
             x0, x1 = r * math.cos(t), r * math.sin(t)
-            points.append(([x0 + rng.gauss(0.0, noise), x1 + rng.gauss(0.0, noise)], label))
-    return _shuffled(points, rng, signed)
+            points.append(([x0 + draw.gauss(0.0, noise), x1 + draw.gauss(0.0, noise)], label))
+    return _shuffled(points, draw, signed)
 
 
 def sine(n=50, noise=0.1, low=-math.pi, high=math.pi, seed=0):
@@ -98,12 +92,12 @@ def sine(n=50, noise=0.1, low=-math.pi, high=math.pi, seed=0):
     standard deviation `noise`. X[n] = [x_n] (a one-input example), Y[n] = y_n (a float);
     kept in increasing order of x, so that a plot of Y against X is a curve."""
     n, noise = _count(n, 1), _noise(noise)
-    low, high = _real(low, "low"), _real(high, "high")
+    low, high = number(low, "low"), number(high, "high")
     if not low < high:
         raise ValueError(f"low must be less than high, got low={low!r} and high={high!r}")
-    rng = _rng(seed)
+    draw = rng(seed)
     xs = _spaced(low, high, n, endpoint=True)
-    return [[x] for x in xs], [math.sin(x) + rng.gauss(0.0, noise) for x in xs]
+    return [[x] for x in xs], [math.sin(x) + draw.gauss(0.0, noise) for x in xs]
 
 
 def _spaced(start, stop, size, endpoint):
@@ -114,9 +108,9 @@ def _spaced(start, stop, size, endpoint):
     return [start + i * step for i in range(size)]
 
 
-def _shuffled(points, rng, signed):
-    """(X, Y) from (x, label) pairs, in a shuffled order drawn from rng."""
-    rng.shuffle(points)
+def _shuffled(points, draw, signed):
+    """(X, Y) from (x, label) pairs, in a shuffled order drawn from `draw` (a random.Random)."""
+    draw.shuffle(points)
     return [x for x, _ in points], _labels([label for _, label in points], signed)
 
 
@@ -126,30 +120,10 @@ def _labels(Y, signed):
 
 
 def _count(n, least):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"n (the number of examples) must be an int, got {type(n).__name__}")
-    if n < least:
-        raise ValueError(f"n (the number of examples) must be at least {least}, got {n}")
-    return int(n)
+    """n, the number of examples, checked to be an int of at least `least`."""
+    return integer(n, "n (the number of examples)", least=least)
 
 
 def _noise(noise):
-    noise = _real(noise, "noise")
-    if noise < 0.0:
-        raise ValueError(f"noise (a standard deviation) must be finite and >= 0, got {noise!r}")
-    return noise
-
-
-def _real(x, name):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return x
-
-
-def _flag(flag, name):
-    if not isinstance(flag, bool):
-        raise TypeError(f"{name} must be True or False, got {flag!r}")
-    return flag
+    """noise, a standard deviation, checked to be a finite number >= 0."""
+    return number(noise, "noise (a standard deviation)", non_negative=True)

@@ -13,20 +13,20 @@ every node and operation, use autograd.draw(loss).
 
 import math
 
-from graphviz import escape
-
-from autograd.graph import (
+from autograd.checks import integer, limit
+from autograd.dot import (
     FONT,
     NEGATIVE,
     POSITIVE,
     ROLE_COLOURS,
     Drawing,
-    fmt,
+    check_rankdir,
     grad_colour,
     html_label,
     legend_table,
-    printable,
+    tooltip,
 )
+from autograd.notation import fmt
 
 # Measured (2 cores, Graphviz 2.43): MLP(8, [64, 64, 4]), 4,864 weights, takes 1.2 s to SVG and
 # 3.7 s to PNG; MLP(16, [96, 96, 10]), 11,712 weights, 12 s and 22 s.
@@ -55,12 +55,11 @@ def draw(
         max_weights: refuse (ValueError) to draw more edges than this; None for no limit.
     """
     layers = _layers(model)
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
+    check_rankdir(rankdir, ("LR", "TB"))
+    integer(digits, "digits", least=1, most=17)
     if weight_labels not in (None, True, False):
         raise ValueError(f"weight_labels must be True, False or None, got {weight_labels!r}")
+    max_weights = limit(max_weights, "max_weights")
     n_weights = sum(len(n.w) for layer in layers for n in layer.neurons)
     if max_weights is not None and n_weights > max_weights:
         raise ValueError(
@@ -120,7 +119,7 @@ def draw(
                 attrs = {
                     "color": _edge_colour(value, w_scale),
                     "penwidth": f"{_edge_width(value, w_scale):.2f}",
-                    "tooltip": _tooltip(
+                    "tooltip": tooltip(
                         f"{w.label or 'w'} = {fmt(w.data, digits)}, grad {fmt(w.grad, digits)}"
                     ),
                 }
@@ -165,7 +164,7 @@ def _unit(l, j, layers, last, number, b_scale, digits):
         return {
             "label": f"<x<SUB>{j}</SUB>>",
             "fillcolor": ROLE_COLOURS["input"],
-            "tooltip": _tooltip(f"input x[{j}]"),
+            "tooltip": tooltip(f"input x[{j}]"),
         }
     neuron = layers[l - 1].neurons[j]
     letter = "z" if l == last and layers[l - 1].activation == "linear" else "a"
@@ -173,18 +172,12 @@ def _unit(l, j, layers, last, number, b_scale, digits):
     return {
         "label": f"<{letter}<SUP>{l}</SUP><SUB>{j}</SUB>>",
         "fillcolor": grad_colour(number(b), b_scale),
-        "tooltip": _tooltip(
+        "tooltip": tooltip(
             f"{letter}[{l}][{j}]: bias {b.label or 'b'} = {fmt(b.data, digits)}, "
             f"grad {fmt(b.grad, digits)}"
         ),
         "peripheries": "2" if l == last else "1",
     }
-
-
-def _tooltip(text):
-    """A tooltip (a DOT escString, not a label) that shows `text` as it is: backslashes and
-    quotes escaped, control characters written out, the length bounded."""
-    return escape(printable(text, limit=120))
 
 
 def _on_edge(text):

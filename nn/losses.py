@@ -9,10 +9,9 @@ number the chain rule starts from at the output layer (seed 001's Step 1).
 """
 
 import math
-import numbers
 
 from autograd import Value, total
-from autograd.value import _real
+from autograd.checks import integer, number, real
 
 
 def squared_error(prediction, target):
@@ -67,16 +66,7 @@ def cross_entropy(prediction, target):
     z = [_as_value(z_k, "cross_entropy's prediction") for z_k in z]
     if len(z) < 2:
         raise ValueError(f"cross_entropy needs at least 2 logits (one per class), got {len(z)}")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(
-            f"cross_entropy's target must be an int class index in 0..{len(z) - 1}, "
-            f"got {type(target).__name__} {target!r}"
-        )
-    if not 0 <= target < len(z):
-        raise ValueError(
-            f"cross_entropy's target must be a class index in 0..{len(z) - 1}, got {target!r}"
-        )
-    target = int(target)
+    target = integer(target, "cross_entropy's target (a class index)", least=0, most=len(z) - 1)
     m = max(z_k.data for z_k in z)
     if any(z_k.data != z_k.data for z_k in z):
         m = math.nan  # max() would drop a nan it meets after a number: the loss must be nan
@@ -123,24 +113,17 @@ def _pair(prediction, target, name):
     if not a:
         raise ValueError(f"{name}: the prediction is empty; expected at least one output")
     a = [_as_value(a_k, f"{name}'s prediction") for a_k in a]
-    targets = []
-    for y_k in y:
-        number = _real(y_k)
-        if number is None:
-            raise TypeError(f"{name}'s target must be numbers, got {type(y_k).__name__}")
-        if not math.isfinite(number):
-            raise ValueError(f"{name}'s target must be finite numbers, got {number!r}")
-        targets.append(number)
-    return a, targets
+    return a, [number(y_k, f"{name}'s target") for y_k in y]
 
 
 def _as_value(x, what):
+    """x if it is a Value, else a Value of the number x (inf and nan too: they propagate)."""
     if isinstance(x, Value):
         return x
-    number = _real(x)
-    if number is None:
+    data = real(x)
+    if data is None:
         raise TypeError(f"{what} must be Values or numbers, got {type(x).__name__}")
-    return Value(number)
+    return Value(data)
 
 
 def _check_probability(p, what):

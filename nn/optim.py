@@ -4,7 +4,7 @@ parameter's data using its gradient; `zero_grad()` clears the gradients for the 
 import math
 
 from autograd import Value
-from autograd.value import _real
+from autograd.checks import number
 
 
 class Optimizer:
@@ -25,7 +25,7 @@ class Optimizer:
                 raise ValueError(f"the parameter {p!r} appears more than once in params")
             seen.add(p)
         self.params = params
-        self.lr = _non_negative(lr, "lr", positive=True)
+        self.lr = number(lr, "lr", positive=True)
 
     def zero_grad(self):
         """Set every parameter's gradient to 0."""
@@ -43,8 +43,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.momentum = number(momentum, "momentum", non_negative=True)
+        self.weight_decay = number(weight_decay, "weight_decay", non_negative=True)
         self.velocity = [0.0] * len(self.params)
 
     def step(self):
@@ -69,11 +69,11 @@ class Adam(Optimizer):
             )
         beta1, beta2 = betas
         for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
-            if not 0.0 <= _non_negative(beta, name) < 1.0:
+            if not number(beta, name, non_negative=True) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {beta!r}")
         self.betas = (float(beta1), float(beta2))
-        self.eps = _non_negative(eps, "eps", positive=True)
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.eps = number(eps, "eps", positive=True)
+        self.weight_decay = number(weight_decay, "weight_decay", non_negative=True)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.t = 0
@@ -89,13 +89,3 @@ class Adam(Optimizer):
             self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
             m_hat, v_hat = self.m[i] / correction1, self.v[i] / correction2
             p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
-
-
-def _non_negative(x, name, positive=False):
-    kind = "positive" if positive else "non-negative"
-    number = _real(x)
-    if number is None:
-        raise TypeError(f"{name} must be a finite {kind} number, got {type(x).__name__} {x!r}")
-    if not (number > 0 if positive else number >= 0) or math.isinf(number):  # rejects nan too
-        raise ValueError(f"{name} must be a finite {kind} number, got {x!r}")
-    return number

@@ -8,16 +8,16 @@ PNG image (once: pyplot does not show it a second time).
 """
 
 import io
-import math
 
 from matplotlib import figure as _figure_module
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 
 from autograd import no_grad
+from autograd.checks import integer, number
 from autograd.files import check_target, write_file
 
-from .train import _argmax
+from .train import argmax
 
 _DPI = 100
 # decision_boundary evaluates the model at resolution^2 points: measured ~0.2 us per parameter
@@ -92,8 +92,7 @@ def decision_boundary(model, X, Y, path=None, resolution=60, threshold=None, tit
             f"Y has {len(classes)} different labels; a decision boundary needs class labels "
             f"(at most {len(_CLASS_COLOURS)} classes)"
         )
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an int of at least 2, got {resolution!r}")
+    resolution = integer(resolution, "resolution", least=2)
     n_params = len(model.parameters()) if hasattr(model, "parameters") else 1
     if resolution * resolution * n_params > MAX_GRID_WORK:
         most = max(2, int((MAX_GRID_WORK / n_params) ** 0.5))
@@ -102,19 +101,15 @@ def decision_boundary(model, X, Y, path=None, resolution=60, threshold=None, tit
             f"with {n_params:,} parameters, more than this picture allows (about 5 s of work): "
             f"use resolution={most} or less"
         )
-    if threshold is not None and (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, (int, float))
-        or not math.isfinite(threshold)
-    ):
-        raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
+    if threshold is not None:
+        threshold = number(threshold, "threshold (or None)")
     xs0, xs1 = _axis([p[0] for p in points], resolution), _axis([p[1] for p in points], resolution)
     grid = [[model([u, v]) for u in xs0] for v in xs1]  # grid[row][column]: v is the height
     several = isinstance(grid[0][0], (list, tuple))
     fig = _figure(figsize=(6.0, 5.0))
     ax = fig.add_subplot(1, 1, 1)
     if several:
-        field = [[_argmax([a.data for a in out]) for out in row] for row in grid]
+        field = [[argmax([a.data for a in out]) for out in row] for row in grid]
         k = len(grid[0][0])
         colours = ListedColormap([_CLASS_COLOURS[c % len(_CLASS_COLOURS)] for c in range(k)])
         ax.contourf(
@@ -195,24 +190,15 @@ def _series(values, name):
         raise TypeError(f"{name} must be a list of numbers, got {type(values).__name__}")
     if not len(values):
         raise ValueError(f"{name} is empty; there is nothing to plot")
-    result = []
-    for e, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
-            raise TypeError(f"{name}[{e}] must be a number, got {type(v).__name__}")
-        result.append(float(v))
-    return result
+    # finite=False: a nan or inf someone recorded is shown as matplotlib shows it, as a gap
+    return [number(v, f"{name}[{e}]", finite=False) for e, v in enumerate(values)]
 
 
 def _pair(x, name):
+    """A data point, checked: two finite numbers."""
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or len(x) != 2:
         raise ValueError(f"{name} must be a pair of numbers (x[0], x[1]), got {x!r}")
-    try:
-        pair = [float(x[0]), float(x[1])]
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair of numbers (x[0], x[1]), got {x!r}") from None
-    if not all(map(math.isfinite, pair)):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return pair
+    return [number(x[0], f"{name}[0]"), number(x[1], f"{name}[1]")]
 
 
 def _label(y, name):

@@ -24,9 +24,9 @@ import sys
 from collections import namedtuple
 
 from autograd import Value, no_grad, total
+from autograd.checks import integer, number, rng
 
 from . import losses as _losses
-from .modules import _rng
 from .optim import SGD, Adam
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
@@ -114,10 +114,10 @@ def fit(
     loss = _losses.get(loss)
     X, Y = _dataset(X, Y, getattr(model, "nin", None))
     optimizer = _optimizer(model, optimizer, lr)
-    epochs = _count(epochs, "epochs")
+    epochs = integer(epochs, "epochs", least=1)
     if batch_size is not None:
-        batch_size = _count(batch_size, "batch_size")
-    rng = _rng(seed)
+        batch_size = integer(batch_size, "batch_size", least=1)
+    shuffler = rng(seed)
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     order = list(range(n))
@@ -127,7 +127,7 @@ def fit(
     with _progress_bar(steps, progress) as bar:
         for epoch in range(epochs):
             if size < n:
-                rng.shuffle(order)
+                shuffler.shuffle(order)
             sums, correct = [], 0  # sums: each batch's total loss, mean * size
             for start in range(0, n, size):
                 batch = order[start : start + size]
@@ -251,7 +251,7 @@ def classify(output, loss):
         raise ValueError(f"{_name(loss)} has no classes: it is a regression loss or unknown")
     output = _numbers(output)
     if thresholds == "argmax":
-        return _argmax(output)
+        return argmax(output)
     negative = -1 if loss is _losses.hinge else 0
     if isinstance(output, list):
         return [1 if a > thresholds[0] else negative for a in output]
@@ -266,8 +266,9 @@ def _example_losses(outputs, Y, loss):
     return example_losses
 
 
-def _argmax(logits):
-    """The index of the largest logit, the first one on a tie."""
+def argmax(logits):
+    """The index of the largest of `logits` (a list of numbers; a lone number is index 0), the
+    first one on a tie: the class cross_entropy reads from a model's outputs."""
     if not isinstance(logits, list):
         logits = [logits]
     return max(range(len(logits)), key=logits.__getitem__)
@@ -282,7 +283,7 @@ def _rule(loss):
 def _correct(output, target, thresholds):
     """Whether one output stands for its target's class."""
     if thresholds == "argmax":
-        return _argmax(output) == target
+        return argmax(output) == target
     a_threshold, y_threshold = thresholds
     if not isinstance(output, list):
         output = [output]
@@ -316,26 +317,22 @@ def _dataset(X, Y, nin):
             raise TypeError(f"X[{n}] must be a list of numbers, got {type(x).__name__}")
         if nin is not None and len(x) != nin:
             raise ValueError(f"X[{n}] has {len(x)} inputs, but the model expects {nin}")
-        inputs.append([float(_number(x_i, f"X[{n}][{i}]")) for i, x_i in enumerate(x)])
+        inputs.append([number(x_i, f"X[{n}][{i}]") for i, x_i in enumerate(x)])
     targets = []
     for n, y in enumerate(Y):
         if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
-            targets.append(_number(y, f"Y[{n}]"))
+            targets.append(_target(y, f"Y[{n}]"))
         else:
-            targets.append([_number(y_k, f"Y[{n}][{k}]") for k, y_k in enumerate(y)])
+            targets.append([_target(y_k, f"Y[{n}][{k}]") for k, y_k in enumerate(y)])
     return inputs, targets
 
 
-def _number(x, name):
-    """x as a Python int (a whole-number type, e.g. a class index) or float, checked finite."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__} {x!r}")
-    if isinstance(x, numbers.Integral):
-        return int(x)
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite number, got {x!r}")
-    return x
+def _target(y, name):
+    """y as a Python int if it is one (a class index must stay an int for cross_entropy), else
+    as a finite float."""
+    if isinstance(y, numbers.Integral) and not isinstance(y, bool):
+        return int(y)
+    return number(y, name)
 
 
 def _optimizer(model, optimizer, lr):
@@ -369,14 +366,6 @@ def _optimizer(model, optimizer, lr):
                 "model? Make it with the model's parameters(), e.g. SGD(model.parameters(), 0.1)"
             )
     return optimizer
-
-
-def _count(n, name):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{name} must be at least 1, got {n}")
-    return int(n)
 
 
 def _name(loss):

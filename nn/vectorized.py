@@ -12,19 +12,97 @@ so the seeds' column-vector formulas apply to the whole batch unchanged. The cos
 the examples' losses, C = 1/n sum_x L_x (as `nn` trains), so dC/da^L carries the 1/n and the
 matrix product delta^l a^(l-1)^T sums the examples' contributions to dC/dW^l.
 
-Every list this module returns is indexed by the seeds' layer number l, so `delta[l][j, k]` is
-the gradient on the graph node labelled z[l][j] of example k: a[0] is the input x, and z[0],
-delta[0], dW[0], db[0] are None (layer 0 has no weights). The weights and biases you pass in
-are plain lists, W^1 first (`weights[0]`), as `nn.to_numpy(model)` returns them.
+Layers are indexed by the seeds' layer number l = 1..L, everywhere: what this module returns
+(z, a, delta, dW, db) and what nn.to_numpy returns (the weights W^l and biases b^l) are
+`Layers`, a small sequence whose [l] is layer l. So `dW[1]` is dC/dW^1, the gradient of `W[1]`,
+and `delta[l][j, k]` is the gradient on the graph node labelled z[l][j] of example k. Only the
+activations have a layer 0: `a[0]` is the input x. Asking for a layer that is not there, such as
+`dW[0]` (the input has no weights), is an IndexError that says which layers there are, and
+slicing is a TypeError (`W[1:]` would mean "from layer 1" here but "from the second" in a list).
+Iterating gives the values in order, the lowest layer first, as a list would hold them.
+
+The weights and biases you pass in may be such Layers, or plain lists read in the same order,
+W^1 first: `nn.to_numpy(model)` and `[W1, W2]` both work.
 """
 
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
+from autograd.checks import choice
+
 from . import losses as scalar_losses
 
 LEAKY_SLOPE = 0.01  # Value.leaky_relu's default slope, which nn's neurons use
+
+
+class Layers:
+    """One value per layer, indexed by the seeds' layer number (see the module docstring).
+
+    - `layers[l]` is layer l's value, for l in `layers.indices` (1..L; 0..L for the
+      activations a, whose layer 0 is the input). A negative l counts from the end, as in a
+      list: `a[-1]` is a^L. Any other l is an IndexError naming the layers there are.
+    - `len()`, iteration and `list()` give the values in order, the lowest layer first;
+      `items()` gives (l, value) pairs.
+    - Slicing is a TypeError: `W[1:]` reads as "from layer 1" here, but as "from the second
+      matrix" to anyone used to lists; `list(W)[1:]` says which is meant.
+    """
+
+    __slots__ = ("_values", "first", "name")
+
+    def __init__(self, values, first=1, name="layers"):
+        """`values` in order, the first one being layer `first` (1, or 0 for activations);
+        `name` (e.g. "dW") is what error messages call it."""
+        self._values = tuple(values)
+        self.first = first
+        self.name = name
+
+    @property
+    def indices(self):
+        """The layer numbers this holds: range(first, first + len)."""
+        return range(self.first, self.first + len(self._values))
+
+    def items(self):
+        """(l, value) pairs, the lowest layer first."""
+        return zip(self.indices, self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __reversed__(self):
+        return reversed(self._values)
+
+    def __getitem__(self, l):
+        if isinstance(l, slice):
+            raise TypeError(
+                f"{self.name} cannot be sliced: its index is a layer number, so {self.name}[1:] "
+                f"would not mean what it means for a list. Use list({self.name}) for the values "
+                f"in order (layer {self.first} first) or {self.name}.items() for (l, value) pairs"
+            )
+        l = operator.index(l)  # a TypeError for what is not an integer
+        position = l - self.first if l >= 0 else len(self._values) + l
+        if not 0 <= position < len(self._values):
+            raise IndexError(self._no_layer(l))
+        return self._values[position]
+
+    def _no_layer(self, l):
+        name, held = self.name, f"layers {self.first}..{self.first + len(self._values) - 1}"
+        if l < 0:
+            return f"{name}[{l}]: counting from the end, {name} has {len(self._values)} ({held})"
+        if l == 0:  # the likely slip: a list's first index, where layer 0 has no value
+            return (
+                f"{name}[0]: layer 0 is the input x, which has no {name}; {name} is indexed by "
+                f"the seeds' layer number, {held} ({name}[1] is layer 1's)"
+            )
+        return f"{name}[{l}]: there is no layer {l}; {name} holds {held}"
+
+    def __repr__(self):
+        values = ", ".join(f"{l}: {value!r}" for l, value in self.items())
+        return f"Layers({self.name}, {{{values}}})"
 
 
 def _sigmoid(z):
@@ -127,58 +205,60 @@ LOSSES = {
 
 
 class Backprop(NamedTuple):
-    """One forward and backward pass over a batch. Lists are indexed by layer l (see the module
-    docstring); matrices have one column per example."""
+    """One forward and backward pass over a batch. Its Layers are indexed by the layer number l
+    (see the module docstring); matrices have one column per example."""
 
     C: float  # the cost, the mean of the examples' losses
-    z: list  # z[l] = W^l a^(l-1) + b^l, shape (n_l, n); z[0] is None
-    a: list  # a[l] = sigma(z[l]); a[0] is the input x
+    z: Layers  # z[l] = W^l a^(l-1) + b^l, shape (n_l, n), l = 1..L
+    a: Layers  # a[l] = sigma(z[l]), l = 1..L; a[0] is the input x
     dC_da: np.ndarray  # dC/da^L, seed 001's Step 1 (with the 1/n of the mean)
-    delta: list  # delta[l] = dC/dz^l, shape (n_l, n); delta[0] is None
-    dW: list  # dW[l] = dC/dW^l = delta^l a^(l-1)^T, shape of W^l; dW[0] is None
-    db: list  # db[l] = dC/db^l = delta^l summed over the batch, shape (n_l,); db[0] is None
+    delta: Layers  # delta[l] = dC/dz^l, shape (n_l, n), l = 1..L
+    dW: Layers  # dW[l] = dC/dW^l = delta^l a^(l-1)^T, shape of W^l, l = 1..L
+    db: Layers  # db[l] = dC/db^l = delta^l summed over the batch, shape (n_l,), l = 1..L
 
 
 def layer_activations(n_layers, activation="tanh", output_activation="linear"):
-    """[None, sigma^1, ..., sigma^L]: `activation` on the hidden layers, `output_activation` on
-    layer L (as nn.MLP), indexed by l."""
-    for name in (activation, output_activation):
-        if name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}; expected one of {list(ACTIVATIONS)}")
-    return [None] + [activation] * (n_layers - 1) + [output_activation]
+    """The activation name of each layer, as Layers indexed by l = 1..L: `activation` on the
+    hidden layers, `output_activation` on layer L (as nn.MLP)."""
+    for what, name in (("activation", activation), ("output_activation", output_activation)):
+        choice(name, ACTIVATIONS, what)
+    return Layers([activation] * (n_layers - 1) + [output_activation], 1, "activations")
 
 
 def forward(weights, biases, x, activation="tanh", output_activation="linear"):
-    """z^l = W^l a^(l-1) + b^l and a^l = sigma(z^l) for l = 1..L; returns the lists (z, a).
+    """z^l = W^l a^(l-1) + b^l and a^l = sigma(z^l) for l = 1..L; returns (z, a) as Layers,
+    a[0] being x.
 
     x has one column per example, shape (n_in, n) (a 1-D x is one example)."""
-    W, b = _parameters(weights, biases)
-    sigma = layer_activations(len(W) - 1, activation, output_activation)
-    a = [_inputs(x, W[1].shape[1])]
-    z = [None]
-    for l in range(1, len(W)):
-        z.append(W[l] @ a[l - 1] + b[l][:, None])  # b^l is added to every column
-        a.append(ACTIVATIONS[sigma[l]][0](z[l]))
-    return z, a
+    W, b = check_parameters(weights, biases)
+    sigma = layer_activations(len(W), activation, output_activation)
+    z, a = {}, {0: _inputs(x, W[1].shape[1])}  # by layer number, a^0 = x
+    for l in W.indices:
+        z[l] = W[l] @ a[l - 1] + b[l][:, None]  # b^l is added to every column
+        a[l] = ACTIVATIONS[sigma[l]][0](z[l])
+    return Layers(z.values(), 1, "z"), Layers(a.values(), 0, "a")
 
 
 def backward(weights, z, a, dC_da, activation="tanh", output_activation="linear"):
     """delta^L = dC/da^L * sigma'(z^L); delta^l = (W^(l+1)^T delta^(l+1)) * sigma'(z^l);
-    dC/dW^l = delta^l a^(l-1)^T; dC/db^l = delta^l summed over the columns. Returns the lists
-    (delta, dW, db), indexed by l."""
-    W = [None] + [np.asarray(W_l, dtype=np.float64) for W_l in weights]  # checked by forward
-    L = len(W) - 1
+    dC/dW^l = delta^l a^(l-1)^T; dC/db^l = delta^l summed over the columns. Returns
+    (delta, dW, db) as Layers indexed by l = 1..L.
+
+    z and a are what `forward` returned (or lists in the same order: z^1 first, a^0 first)."""
+    W = Layers([np.asarray(W_l, dtype=np.float64) for W_l in _in_order(weights, "weights")])
+    L = len(W)
+    z, a = _layers(z, 1, "z", L), _layers(a, 0, "a", L + 1)
     sigma = layer_activations(L, activation, output_activation)
 
     def sigma_prime(l):
         return ACTIVATIONS[sigma[l]][1](z[l], a[l])
 
-    delta = [None] * (L + 1)
-    delta[L] = dC_da * sigma_prime(L)
+    deltas = {L: dC_da * sigma_prime(L)}  # by layer number, from L down to 1
     for l in range(L - 1, 0, -1):
-        delta[l] = (W[l + 1].T @ delta[l + 1]) * sigma_prime(l)
-    dW = [None] + [delta[l] @ a[l - 1].T for l in range(1, L + 1)]
-    db = [None] + [delta[l].sum(axis=1) for l in range(1, L + 1)]
+        deltas[l] = (W[l + 1].T @ deltas[l + 1]) * sigma_prime(l)
+    delta = Layers([deltas[l] for l in W.indices], 1, "delta")
+    dW = Layers([delta[l] @ a[l - 1].T for l in W.indices], 1, "dW")
+    db = Layers([delta[l].sum(axis=1) for l in W.indices], 1, "db")
     return delta, dW, db
 
 
@@ -217,15 +297,21 @@ def loss_name(loss):
 # ---- checks on what the user passes ----
 
 
-def _parameters(weights, biases):
-    """[None, W^1, ..., W^L] and [None, b^1, ..., b^L] as float64 arrays, checked to chain."""
-    weights, biases = list(weights), list(biases)
+def check_parameters(weights, biases):
+    """An MLP's weights and biases, checked, as Layers of float64 arrays W^l of shape
+    (n_l, n_(l-1)) and b^l of shape (n_l,), l = 1..L.
+
+    Each may be Layers (as nn.to_numpy returns them) or a plain sequence read in order, W^1
+    first; a bias may be a column (n_l, 1). TypeError for what is not real numbers; ValueError
+    for a ragged or non-finite array, a missing bias, or shapes that do not chain (W^l must
+    have one column per unit of layer l - 1)."""
+    weights, biases = _in_order(weights, "weights"), _in_order(biases, "biases")
     if len(weights) == 0 or len(weights) != len(biases):
         raise ValueError(
             "need one bias vector per weight matrix and at least one layer, got "
             f"{len(weights)} weight matrices and {len(biases)} bias vectors"
         )
-    W, b = [None], [None]
+    W, b = [], []
     for l, (W_l, b_l) in enumerate(zip(weights, biases), start=1):
         W_l, b_l = _real_array(W_l, f"W^{l}"), _real_array(b_l, f"b^{l}")
         if W_l.ndim != 2 or 0 in W_l.shape:
@@ -235,14 +321,46 @@ def _parameters(weights, biases):
                 f"b^{l} must have shape ({W_l.shape[0]},) to match W^{l} {W_l.shape}, "
                 f"got {b_l.shape}"
             )
-        if l > 1 and W_l.shape[1] != W[l - 1].shape[0]:
+        if l > 1 and W_l.shape[1] != W[-1].shape[0]:
             raise ValueError(
                 f"the shapes do not chain: W^{l} has shape {W_l.shape}, so it needs "
-                f"{W_l.shape[1]} inputs, but layer {l - 1} has {W[l - 1].shape[0]} units"
+                f"{W_l.shape[1]} inputs, but layer {l - 1} has {W[-1].shape[0]} units"
             )
         W.append(W_l)
         b.append(b_l.reshape(-1))
-    return W, b
+    return Layers(W, 1, "W"), Layers(b, 1, "b")
+
+
+def _in_order(values, what, first=1):
+    """The values of Layers numbered from `first`, or of a plain sequence, as a list in order."""
+    if isinstance(values, Layers):
+        if values.first != first:
+            raise ValueError(
+                f"{what} must be numbered from layer {first}, got {values.name} numbered from "
+                f"layer {values.first}"
+            )
+        return list(values)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"{what} must be a list with one array per layer (layer {first} first) or Layers, "
+            f"got {type(values).__name__}"
+        )
+    return list(values)
+
+
+def _layers(values, first, what, count):
+    """What forward returned, z or a, as Layers: given so, or as a list in the same order."""
+    values = _in_order(values, what, first)
+    if values and values[0] is None:  # the old layout, [None, z^1, ...]: would misread z^1
+        raise ValueError(
+            f"{what} is read in order, layer {first} first, but its first entry is None (a list "
+            f"indexed by layer number?); pass the Layers that forward returns"
+        )
+    if len(values) != count:
+        raise ValueError(
+            f"{what} must hold {count} layers ({first}..{first + count - 1}), got {len(values)}"
+        )
+    return Layers(values, first, what)
 
 
 def _real_array(x, what):

@@ -3,7 +3,7 @@ the same op in PyTorch, and the domain where it is smooth (so finite differences
 
 from hypothesis import strategies as st
 
-from autograd import Value, total, weighted_sum
+from autograd import Value, cos, sin, total, weighted_sum
 
 # name -> (apply to Value, apply to torch tensor, domain of the input where the op is smooth)
 UNARY = {
@@ -26,6 +26,8 @@ UNARY = {
     "**-1": (lambda x: x**-1, lambda x: x**-1, st.floats(0.1, 10) | st.floats(-10, -0.1)),
     "**0.5": (lambda x: x**0.5, lambda x: x**0.5, st.floats(0.05, 10)),
     "2**x": (lambda x: 2**x, lambda x: 2**x, st.floats(-10, 10)),
+    "sin": (sin, lambda x: x.sin(), st.floats(-10, 10)),
+    "cos": (cos, lambda x: x.cos(), st.floats(-10, 10)),
 }
 
 # name -> (apply to Values, apply to tensors, domain of the first input, domain of the second)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from autograd import GradcheckError, Value, central_difference, gradcheck
-from autograd.value import _result
+from autograd.value import record
 
 
 def f(v):
@@ -25,7 +25,7 @@ def test_gradcheck_accepts_values_and_reads_only_their_data():
 
 def bad_sin(v):
     """sin whose recorded derivative is wrong (sin instead of cos)."""
-    return _result(math.sin(v.data), (v,), (math.sin(v.data),), "bad_sin")
+    return record(math.sin(v.data), (v,), (math.sin(v.data),), "bad_sin")
 
 
 def test_gradcheck_catches_a_wrong_derivative_with_a_table():
@@ -48,7 +48,7 @@ def test_gradcheck_error_is_an_assertion_error():
 
 def test_nan_gradient_never_passes():
     def nan_grad(v):
-        return _result(v[0].data, (v[0],), (math.nan,), "nan_op")
+        return record(v[0].data, (v[0],), (math.nan,), "nan_op")
 
     with pytest.raises(GradcheckError):
         gradcheck(nan_grad, [1.0])

@@ -9,6 +9,7 @@ import pytest
 from nn.convert import from_numpy, from_torch, to_numpy, to_torch
 from nn.crosscheck import crosscheck
 from nn.modules import ACTIVATIONS, MLP
+from nn.vectorized import Layers
 
 
 def bits(arrays):
@@ -21,18 +22,29 @@ def test_to_numpy_puts_neuron_j_weight_i_at_row_j_column_i():
     weights, biases = to_numpy(model)
     assert [W.shape for W in weights] == [(4, 3), (2, 4)]
     assert [b.shape for b in biases] == [(4,), (2,)]
-    assert all(W.dtype == np.float64 for W in weights + biases)
-    for l, layer in enumerate(model.layers):
+    assert all(W.dtype == np.float64 for W in [*weights, *biases])
+    for l, layer in enumerate(model.layers, start=1):  # weights[l] is W^l
         for j, neuron in enumerate(layer.neurons):
             assert biases[l][j] == neuron.b.data
             for i, w in enumerate(neuron.w):
                 assert weights[l][j, i] == w.data
 
 
+def test_to_numpy_indexes_the_layers_from_1():
+    weights, biases = to_numpy(MLP(3, [4, 2], seed=1))
+    assert isinstance(weights, Layers) and isinstance(biases, Layers)
+    assert list(weights.indices) == [1, 2] and weights[-1] is weights[2]
+    assert [W.shape for W in weights] == [(4, 3), (2, 4)]  # in order, W^1 first
+    with pytest.raises(IndexError, match=r"W\[0\]: layer 0 is the input x, which has no W"):
+        weights[0]
+    with pytest.raises(IndexError, match=r"b\[3\]: there is no layer 3; b holds layers 1..2"):
+        biases[3]
+
+
 def test_to_numpy_copies():
     model = MLP(2, [1], seed=1)
     weights, _ = to_numpy(model)
-    weights[0][0, 0] = 123.0
+    weights[1][0, 0] = 123.0
     assert model.layers[0].neurons[0].w[0].data != 123.0
 
 
@@ -57,10 +69,20 @@ def test_model_round_trip_keeps_every_weight():
     assert copy([0.3, -0.2])[1].data == model([0.3, -0.2])[1].data
 
 
-def test_mlp_from_numpy_delegates_here():
+def test_mlp_from_numpy_is_from_numpy():
     weights, biases = [np.ones((2, 3)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)]
     model = MLP.from_numpy(weights, biases, activation="sigmoid")
     assert model.nin == 3 and model.nouts == [2, 1] and model.activation == "sigmoid"
+    same = from_numpy(weights, biases, activation="sigmoid")
+    assert [p.data for p in same.parameters()] == [p.data for p in model.parameters()]
+    assert repr(same) == repr(model)
+
+
+def test_from_numpy_takes_layers_numbered_from_1_only():
+    weights, biases = to_numpy(MLP(2, [3, 1], seed=4))
+    assert to_numpy(from_numpy(weights, biases))[0][2].tolist() == weights[2].tolist()
+    with pytest.raises(ValueError, match="weights must be numbered from layer 1, got a numb"):
+        from_numpy(Layers(weights, 0, "a"), biases)
 
 
 def test_from_numpy_accepts_lists_and_bias_columns():

@@ -12,7 +12,7 @@ from autograd.expression import ExpressionError, evaluate, names
 def test_evaluates_with_the_engine_and_labels_the_variables():
     y = evaluate("tanh(x * w + b) ** 2", {"x": 1.5, "w": -2.0, "b": 0.5})
     assert math.isclose(y.data, math.tanh(1.5 * -2.0 + 0.5) ** 2, rel_tol=1e-15)
-    assert y.op == "**2"
+    assert (y.op, y.params) == ("**n", (2,))
     y.backward()
     leaves = {n.label: n for n in _leaves(y)}
     assert set(leaves) >= {"x", "w", "b"}
@@ -46,7 +46,7 @@ def test_precedence_and_functions_match_python(text, expected):
 
 def test_a_number_exponent_stays_a_number():
     y = evaluate("x ** 2", {"x": 3.0})
-    assert y.op == "**2" and len(y.inputs) == 1
+    assert (y.op, y.params) == ("**n", (2,)) and len(y.inputs) == 1
     z = evaluate("x ** w", {"x": 3.0, "w": 2.0})
     assert z.op == "**" and len(z.inputs) == 2
 
@@ -171,4 +171,4 @@ def test_number_arithmetic_follows_the_engines_overflow_policy():
     assert evaluate("x * 1e308", {"x": 1.0}).data == 1e308
     with pytest.raises(ExpressionError, match="overflow"):
         evaluate("x * 1e308 * 10", {"x": 1.0})
-    assert evaluate("x ** (2 * 3)", {"x": 2.0}).op == "**6"  # a folded exponent stays an int
+    assert evaluate("x ** (2 * 3)", {"x": 2.0}).params == (6,)  # a folded exponent stays an int

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd import Value
-from autograd.graph import NEGATIVE, POSITIVE, GraphvizNotFound, grad_colour
+from autograd.dot import NEGATIVE, POSITIVE, GraphvizNotFound, grad_colour
 from nn.draw import MAX_WEIGHTS, draw
 from nn.losses import mse
 from nn.modules import MLP, Neuron

@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd
+import nn
 from autograd import Value, topological_order, total
+from autograd.notation import unit_of
 from nn.losses import squared_error
 from nn.modules import ACTIVATIONS, MLP, Layer, Neuron, Parameter
 
@@ -24,7 +27,8 @@ def test_parameters_come_layer_by_layer_neuron_by_neuron_weights_then_bias():
     params = model.parameters()
     assert len(params) == (3 * 4 + 4) + (4 * 2 + 2)
     assert all(p is q for p, q in zip(params, expected, strict=True))
-    assert all(isinstance(p, Parameter) and p.is_parameter for p in params)
+    assert all(isinstance(p, Parameter) for p in params)
+    assert Parameter is autograd.Parameter  # one class: pictures know it without nn
 
 
 def test_named_parameters_read_in_the_seeds_notation():
@@ -468,3 +472,19 @@ def test_mlp_output_and_gradients_match_torch(torch, activation):
             assert layer.b[j].grad == pytest.approx(b.grad[j].item(), rel=1e-11, abs=1e-15)
             for i, w in enumerate(layer.W[j]):
                 assert w.grad == pytest.approx(W.grad[j, i].item(), rel=1e-11, abs=1e-15)
+
+
+# ---- the package's structure ----
+
+
+def test_nn_parameter_is_autograds_and_labels_are_written_in_the_seeds_notation():
+    assert nn.Parameter is autograd.Parameter
+    assert Neuron(2, seed=0, unit=(2, 1)).named_parameters()[0][0] == "w[2][1][0]"
+    old = Neuron(2, activation="sigmoid", seed=0, name="[1][0]")  # the older spelling
+    assert [n for n, _ in old.named_parameters()] == ["w[1][0][0]", "w[1][0][1]", "b[1][0]"]
+    assert old([0.5, 1.0]).label == "a[1][0]"
+    assert all(unit_of(n) == (1, 0) for n, _ in old.named_parameters())
+    with pytest.raises(ValueError, match="give a neuron a unit= or a name=, not both"):
+        Neuron(2, unit=(1, 0), name="[1][0]")
+    with pytest.raises(ValueError, match="index .*must be a positive int, got 0"):
+        Layer(2, 2, index=0)

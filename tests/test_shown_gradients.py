@@ -14,7 +14,9 @@ from optable import recipes, replay
 
 import nn
 from autograd import Value, topological_order
-from autograd.graph import draw, draw_steps, fmt
+from autograd.frames import draw_steps
+from autograd.graph import draw
+from autograd.notation import fmt
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -148,7 +150,7 @@ def readme_block(starting_with):
 def test_the_readme_tour_prints_and_leaves_the_gradients_of_one_backward(capsys):
     """The tour ran backward() and then backward_steps(), which left x.grad doubled."""
     namespace = {}
-    exec(readme_block("from autograd import"), namespace)
+    exec(readme_block("from autograd import Value, draw, grad, gradcheck"), namespace)
     x, w, y = namespace["x"], namespace["w"], namespace["y"]
 
     def build():
@@ -206,7 +208,7 @@ def test_the_cli_prints_and_draws_the_gradients_of_one_fresh_backward(tmp_path):
     }
     assert shown_grad(boxes["x"]) == fmt(x.grad) == "4" and shown_grad(boxes["y"]) == "2"
     # the frames the command wrote are, byte for byte, those of a graph never backward()ed
-    from autograd.steps import save_frames
+    from autograd.frames import save_frames
 
     x2, y2 = Value(2.0, label="x"), Value(3.0, label="y")
     frames = save_frames(x2 * y2 + x2, tmp_path / "reference")

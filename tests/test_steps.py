@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from optable import recipes, replay
 
 from autograd import Value, topological_order
-from autograd.graph import HIGHLIGHT, draw, draw_steps
-from autograd.steps import Contribution, Pass, Step, backward_steps, save_frames, step_through
+from autograd.dot import HIGHLIGHT
+from autograd.frames import draw_steps, save_frames, step_through
+from autograd.graph import draw
+from autograd.steps import Contribution, Pass, Step, backward_steps
 from nn.losses import mse
 from nn.modules import MLP
 
@@ -356,12 +358,12 @@ def chain_of_products(n):
 
 def test_frames_of_a_long_chain_are_refused_up_front_with_advice(tmp_path, monkeypatch):
     """--steps on a chain of 30 multiplications took minutes and gigabytes."""
-    import autograd.graph
+    import autograd.frames
 
     def measured(*args, **kwargs):
         raise AssertionError("the pictures were measured before the work was checked")
 
-    monkeypatch.setattr(autograd.graph, "_measure", measured)
+    monkeypatch.setattr(autograd.frames, "measure", measured)
     root = chain_of_products(30)
     with pytest.raises(ValueError, match=r"29 pictures of 59 nodes each.*max_total_nodes=300"):
         save_frames(root, tmp_path / "frames")

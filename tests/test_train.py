@@ -375,15 +375,15 @@ def test_predict_and_evaluate_record_no_graph():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        (dict(epochs=0), ValueError, "epochs must be at least 1, got 0"),
+        (dict(epochs=0), ValueError, "epochs must be a positive int, got 0"),
         (dict(epochs=2.5), TypeError, "epochs must be a positive int, got float"),
-        (dict(batch_size=0), ValueError, "batch_size must be at least 1, got 0"),
+        (dict(batch_size=0), ValueError, "batch_size must be a positive int, got 0"),
         (dict(batch_size="4"), TypeError, "batch_size must be a positive int, got str"),
         (dict(loss="mae"), ValueError, "unknown loss 'mae'"),
         (dict(loss=None), TypeError, "loss must be a function or one of"),
         (dict(optimizer="rmsprop"), ValueError, r"unknown optimizer 'rmsprop'; expected one of"),
         (dict(optimizer=0.1), TypeError, "optimizer must be a name in"),
-        (dict(optimizer="sgd", lr=-1), ValueError, "lr must be a finite positive number"),
+        (dict(optimizer="sgd", lr=-1), ValueError, "lr must be a positive number, got -1"),
         (dict(seed="x"), TypeError, "seed must be an int, None or a random.Random"),
         (dict(loss=lambda a, y: 0.0), TypeError, "the loss function must return a Value, got f"),
     ],

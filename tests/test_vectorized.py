@@ -7,7 +7,18 @@ import numpy as np
 import pytest
 
 from nn import losses
-from nn.vectorized import ACTIVATIONS, LOSSES, backprop, backward, forward, loss_name
+from nn.convert import to_numpy
+from nn.modules import MLP
+from nn.vectorized import (
+    ACTIVATIONS,
+    LOSSES,
+    Layers,
+    backprop,
+    backward,
+    check_parameters,
+    forward,
+    loss_name,
+)
 
 H = 1e-6  # central-difference step
 
@@ -119,14 +130,63 @@ def test_lists_are_indexed_by_the_seeds_layer_number():
     weights, biases = random_network([2, 3, 1], rng)
     x = rng.uniform(-1, 1, (2, 4))
     r = backprop(weights, biases, x, rng.uniform(-1, 1, (1, 4)), "squared_error")
-    assert r.z[0] is None and r.delta[0] is None and r.dW[0] is None and r.db[0] is None
-    assert r.a[0] is not None and np.array_equal(r.a[0], x)
+    for name in ("z", "delta", "dW", "db"):  # layer 0, the input, has none of them
+        layers = getattr(r, name)
+        assert isinstance(layers, Layers) and list(layers.indices) == [1, 2]
+        with pytest.raises(IndexError, match=rf"{name}\[0\]: layer 0 is the input x, which"):
+            layers[0]
+    assert list(r.a.indices) == [0, 1, 2] and np.array_equal(r.a[0], x)
     assert [r.z[l].shape for l in (1, 2)] == [(3, 4), (1, 4)]
     assert [r.dW[l].shape for l in (1, 2)] == [(3, 2), (1, 3)]
     assert [r.db[l].shape for l in (1, 2)] == [(3,), (1,)]
     # z^l = W^l a^(l-1) + b^l, column by column
     for k in range(4):
         assert np.allclose(r.z[1][:, k], weights[0] @ x[:, k] + biases[0], rtol=1e-15)
+
+
+def test_layers_read_in_order_count_from_the_end_and_refuse_slices():
+    rng = np.random.default_rng(4)
+    weights, biases = random_network([2, 3, 1], rng)
+    r = backprop(weights, biases, rng.uniform(-1, 1, (2, 4)), np.zeros((1, 4)), "mse")
+    assert len(r.dW) == 2 and [dW.shape for dW in r.dW] == [(3, 2), (1, 3)]
+    assert [l for l, _ in r.dW.items()] == [1, 2] and list(reversed(r.dW))[0] is r.dW[2]
+    assert r.dW[-1] is r.dW[2] and r.dW[-2] is r.dW[1] and r.a[-3] is r.a[0]
+    assert "Layers(dW, {1: array(" in repr(r.dW)
+    with pytest.raises(IndexError, match=r"dW\[3\]: there is no layer 3; dW holds layers 1..2"):
+        r.dW[3]
+    with pytest.raises(IndexError, match=r"dW\[-3\]: counting from the end, dW has 2"):
+        r.dW[-3]
+    with pytest.raises(TypeError, match=r"dW cannot be sliced.*list\(dW\)"):
+        r.dW[1:]
+    with pytest.raises(TypeError):
+        r.dW["1"]
+
+
+def test_weights_may_be_layers_or_lists_in_order():
+    model = MLP(2, [3, 1], seed=0)
+    weights, biases = to_numpy(model)
+    x, y = np.array([[0.5], [-1.0]]), np.array([[0.25]])
+    from_layers = backprop(weights, biases, x, y, "squared_error")
+    from_lists = backprop(list(weights), list(biases), x, y, "squared_error")
+    assert all(np.array_equal(p, q) for p, q in zip(from_layers.dW, from_lists.dW))
+    assert from_layers.a[-1][0, 0] == model([0.5, -1.0]).data
+    W, b = check_parameters(list(weights), [b_l.reshape(-1, 1) for b_l in biases])
+    assert W[1].shape == (3, 2) and b[2].shape == (1,)
+    with pytest.raises(ValueError, match="weights must be numbered from layer 1, got a numbe"):
+        forward(from_layers.a, biases, x)
+
+
+def test_backward_refuses_the_old_layout_indexed_by_layer():
+    rng = np.random.default_rng(6)
+    weights, biases = random_network([2, 2], rng)
+    x = rng.uniform(-1, 1, (2, 3))
+    z, a = forward(weights, biases, x)
+    delta, _, _ = backward(weights, list(z), list(a), np.ones((2, 3)))  # lists in order work
+    assert np.array_equal(delta[1], backward(weights, z, a, np.ones((2, 3)))[0][1])
+    with pytest.raises(ValueError, match="z is read in order, layer 1 first, but its first en"):
+        backward(weights, [None, *z], a, np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"a must hold 2 layers \(0..1\), got 1"):
+        backward(weights, z, [x], np.ones((2, 3)))
 
 
 def test_delta_is_the_seeds_recursion():
