@@ -20,14 +20,20 @@ the other interpreters (second derivatives, the PyTorch replay, the expression p
 what it is; an op's parameters (the n of x ** n, leaky_relu's slope) are data on its node.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import threading
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
+from typing import TypeAlias, Union
 
 from .checks import real
+
+Number: TypeAlias = Union["Value", float]  # an operand: a Value or a real number (int too)
 
 
 class Value:
@@ -36,45 +42,69 @@ class Value:
     __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
 
-    def __init__(self, data, label=""):
+    def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data = real(data)
         if self.data is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
-        self.grad = 0.0  # d(root)/d(self), filled in by root.backward()
+        self.grad = 0.0  # d(root)/d(self), filled in by root.backward(); None: none yet
         self.inputs = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads = ()  # d(self)/d(input) for each input, same order
         self.op = ""  # the operation that made this Value (a key of autograd.ops.OPS); '' if none
         self.params = ()  # the operation's parameters: (n,) for x ** n, (slope,) for leaky_relu
         self.label = label
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"{type(self).__name__}(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # ---- the number itself, as PyTorch users reach for it ----
+
+    def item(self) -> float:
+        """The number this Value holds (its data), as tensor.item() gives it."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Ordering compares the numbers and gives a bool, so max(values) and sorted(values) work.
+    # == stays identity (no __eq__): a Value is a node, hashed by identity, a key of dicts and
+    # sets (the graph walk's visited set); compare numbers with x.data == y.data.
+    def __lt__(self, other) -> bool:
+        return self.data < _data_of(other)
+
+    def __le__(self, other) -> bool:
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other) -> bool:
+        return self.data > _data_of(other)
+
+    def __ge__(self, other) -> bool:
+        return self.data >= _data_of(other)
+
     # ---- arithmetic: each op is its forward rule followed by its local derivatives ----
 
-    def __add__(self, other):
+    def __add__(self, other: Number) -> Value:
         other = as_value(other)
         return record(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
-    def __sub__(self, other):
+    def __sub__(self, other: Number) -> Value:
         other = as_value(other)
         return record(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
-    def __mul__(self, other):
+    def __mul__(self, other: Number) -> Value:
         other = as_value(other)
         return record(self.data * other.data, (self, other), (other.data, self.data), "*")
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Number) -> Value:
         other = as_value(other)
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero in {self.data!r} / {other.data!r}")
         out = self.data / other.data
         return record(out, (self, other), (1.0 / other.data, -out / other.data), "/")
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Number) -> Value:
         """x ** n with a number n (op '**n'), or x ** w with a Value w (op '**').
 
         d(x^w)/dw = x^w ln(x) is undefined for x < 0: it is recorded as nan (as in PyTorch);
@@ -90,66 +120,66 @@ class Value:
         out, dx = _power(self.data, n)
         return record(out, (self,), (dx,), "**n", (n,))
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return record(-self.data, (self,), (-1.0,), "neg")
 
-    def __abs__(self):
+    def __abs__(self) -> Value:
         x = self.data
         return record(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), "abs")
 
     # reflected operators: `2 * x` records inputs (2, x), in the order they were written
-    def __radd__(self, other):
+    def __radd__(self, other: Number) -> Value:
         return as_value(other) + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Number) -> Value:
         return as_value(other) - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Number) -> Value:
         return as_value(other) * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Number) -> Value:
         return as_value(other) / self
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: Number) -> Value:
         return as_value(base) ** self
 
     # ---- functions ----
 
-    def exp(self):
+    def exp(self) -> Value:
         try:
             out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp({self.data!r}) is too large for a float (overflow)") from None
         return record(out, (self,), (out,), "exp")  # d e^x/dx = e^x
 
-    def log(self):
+    def log(self) -> Value:
         x = self.data
         if x <= 0:  # (nan passes: it propagates, as every op lets it)
             raise ValueError(f"log needs a positive input, got {x!r}")
         return record(math.log(x), (self,), (1.0 / x,), "log")
 
-    def sqrt(self):
+    def sqrt(self) -> Value:
         x = self.data
         if x < 0:
             raise ValueError(f"sqrt needs a non-negative input, got {x!r}")
         out = math.sqrt(x)
         return record(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
 
-    def tanh(self):
+    def tanh(self) -> Value:
         a = math.tanh(self.data)
         return record(a, (self,), (1.0 - a * a,), "tanh")  # tanh'(z) = 1 - a^2
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         a = _sigmoid(self.data)
         return record(a, (self,), (a * (1.0 - a),), "sigmoid")  # sigma'(z) = a (1 - a)
 
-    def relu(self):
+    def relu(self) -> Value:
         z = self.data
         if z <= 0:
             return record(0.0, (self,), (0.0,), "relu")  # relu'(0) = 0, as in PyTorch
         return record(z, (self,), (1.0,), "relu")  # z > 0, or nan: nan stays nan (PyTorch too)
 
-    def leaky_relu(self, slope=0.01):
+    def leaky_relu(self, slope: float = 0.01) -> Value:
         z, slope = self.data, real(slope)
         if slope is None:
             raise TypeError("leaky_relu's slope must be a real number")
@@ -157,17 +187,18 @@ class Value:
             return record(z, (self,), (1.0,), "leaky_relu", (slope,))
         return record(slope * z, (self,), (slope,), "leaky_relu", (slope,))
 
-    def softplus(self):
+    def softplus(self) -> Value:
         z = self.data  # log(1 + e^z), written so that it cannot overflow
         out = max(z, 0.0) + math.log1p(math.exp(-abs(z)))
         return record(out, (self,), (_sigmoid(z),), "softplus")  # softplus'(z) = sigmoid(z)
 
     # ---- the backward pass ----
 
-    def backward(self):
+    def backward(self) -> None:
         """Set x.grad += d(self)/dx for every leaf x self depends on.
 
-        Leaf gradients accumulate across calls (zero them between training steps);
+        Leaf gradients accumulate across calls (zero them between training steps; a .grad of
+        None, as zero_grad(set_to_none=True) leaves it, means no gradient yet, and starts at 0);
         every other node's gradient is reset, so it holds d(self)/d(node) from this pass.
         A node whose gradient is 0 passes nothing on, unless one of its local derivatives is
         inf or nan (0 * inf is nan, as in PyTorch): skipping it changes no number.
@@ -176,15 +207,19 @@ class Value:
         for node in order:
             if node.inputs:  # (only the root can be a leaf here)
                 node.grad = 0.0
-        self.grad += 1.0
+        self.grad = (0.0 if self.grad is None else self.grad) + 1.0
         for node in reversed(order):
             grad, local_grads = node.grad, node.local_grads
             if grad == 0.0 and math.isfinite(sum(local_grads)):
                 continue  # every dL/dx would grow by 0 * finite = 0 (dead relus, met margins)
             i = 0  # an index, not zip(): 2.4x faster on one- and two-input nodes (measured)
-            for x in node.inputs:
-                x.grad += local_grads[i] * grad  # chain rule: dL/dx += dnode/dx * dL/dnode
-                i += 1
+            try:  # (free unless it raises)
+                for x in node.inputs:
+                    x.grad += local_grads[i] * grad  # chain rule: dL/dx += dnode/dx * dL/dnode
+                    i += 1
+            except TypeError:  # x.grad is None, "no gradient yet" (zero_grad(set_to_none=True))
+                for x, dnode_dx in zip(node.inputs[i:], local_grads[i:]):
+                    x.grad = (0.0 if x.grad is None else x.grad) + dnode_dx * grad
 
     def backward_steps(self):
         """An alias of autograd.backward_steps(self): the same backward pass, one node per step,
@@ -246,7 +281,7 @@ def _check_overflow(data, inputs, op):
     raise OverflowError(f"{what} is too large for a float (overflow)")
 
 
-def as_value(x):
+def as_value(x: Number) -> Value:
     """x itself if it is a Value, else a Constant holding the number x."""
     if isinstance(x, Value):
         return x
@@ -259,13 +294,13 @@ def as_value(x):
     return constant
 
 
-def weighted_sum(w, x, b=0.0):
+def weighted_sum(w: Sequence[Number], x: Sequence[Number], b: Number = 0.0) -> Value:
     """z = sum_i w_i x_i + b as ONE node (op 'linear'), with the seeds' local derivatives:
     dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1. Its inputs are (w_1..w_n, x_1..x_n, b)."""
     return linear([w], x, [b])[0]
 
 
-def linear(W, x, b):
+def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Number]) -> list[Value]:
     """z_j = sum_i W[j][i] x_i + b[j] for every row j of W: the seeds' z = W a + b, as one
     'linear' node per row (see `weighted_sum`). The rows share x, so its data is read once."""
     if len(W) != len(b):
@@ -300,7 +335,7 @@ def _values(xs):
     return [as_value(v) for v in xs]
 
 
-def total(terms):
+def total(terms: Iterable[Number]) -> Value:
     """terms[0] + terms[1] + ... as ONE node (op 'sum'): d(sum)/d(term) = 1 for every term."""
     terms = [as_value(t) for t in terms]
     if not terms:
@@ -314,7 +349,7 @@ def total(terms):
     return record(data, tuple(terms), (1.0,) * len(terms), "sum")
 
 
-def topological_order(root, leaves=True):
+def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node root depends on, each after all of its inputs, root last.
 
     Depth-first and iterative (no recursion), so graphs of any depth work. The order is
@@ -351,12 +386,12 @@ _switched = 0
 _switched_lock = threading.Lock()
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """Whether operations record the graph here (False inside `no_grad()`)."""
     return _mode.get()[0]
 
 
-def push_grad_mode(enabled):
+def push_grad_mode(enabled: bool) -> None:
     """Enter a block where operations record the graph (enabled=True) or not; pop_grad_mode()
     leaves it. Use autograd.no_grad() or enable_grad(), which pair them for you."""
     global _switched
@@ -365,13 +400,23 @@ def push_grad_mode(enabled):
     _mode.set((bool(enabled), _mode.get()))
 
 
-def pop_grad_mode():
+def pop_grad_mode() -> None:
     """Leave the innermost grad-mode block of this thread or context (see push_grad_mode)."""
     global _switched
     outer = _mode.get()[1]
     _mode.set(outer if outer is not None else (True, None))
     with _switched_lock:
         _switched -= 1
+
+
+def _data_of(other):
+    """The number to compare a Value with: another Value's data, or a real number."""
+    if isinstance(other, Value):
+        return other.data
+    number = real(other)
+    if number is None:
+        raise TypeError(f"a Value compares with a Value or a number, not {type(other).__name__}")
+    return number
 
 
 def _exponent(n):

@@ -50,10 +50,12 @@ class Module:
         """(name, parameter) pairs, in the order of `parameters()`."""
         return []
 
-    def zero_grad(self):
-        """Set every parameter's gradient to 0 (gradients accumulate across backward calls)."""
+    def zero_grad(self, set_to_none=False):
+        """Set every parameter's gradient to 0 (gradients accumulate across backward calls), or
+        to None with set_to_none=True (PyTorch's default): "no gradient yet", which backward()
+        starts from 0 and optimizers skip."""
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = None if set_to_none else 0.0
 
 
 class Neuron(Module):

@@ -1,10 +1,15 @@
 """Optimizers: they hold state between steps, so they are classes. Each `step()` changes every
-parameter's data using its gradient; `zero_grad()` clears the gradients for the next step."""
+parameter's data using its gradient; `zero_grad()` clears the gradients for the next step.
+
+As in PyTorch: a parameter whose .grad is None ("no gradient yet", zero_grad(set_to_none=True))
+is skipped by step(), and `state_dict()` / `load_state_dict()` hold everything an optimizer
+keeps between steps (its settings, Adam's moments and step count, SGD's velocity), as plain
+numbers (JSON will do), so a run can be stopped and resumed exactly."""
 
 import math
 
 from autograd import Value
-from autograd.checks import number
+from autograd.checks import integer, number
 
 
 class Optimizer:
@@ -27,19 +32,83 @@ class Optimizer:
         self.params = params
         self.lr = number(lr, "lr", positive=True)
 
-    def zero_grad(self):
-        """Set every parameter's gradient to 0."""
+    SETTINGS = ("lr",)  # the hyperparameters state_dict() records (and __repr__ shows)
+    BUFFERS = ()  # the per-parameter lists of numbers it keeps between steps
+
+    def zero_grad(self, set_to_none=False):
+        """Set every parameter's gradient to 0, or to None with set_to_none=True (PyTorch's
+        default): "no gradient yet", which backward() starts from 0 and step() skips."""
         for p in self.params:
-            p.grad = 0.0
+            p.grad = None if set_to_none else 0.0
 
     def step(self):
         """Change every parameter's data using its gradient (defined by each optimizer)."""
         raise NotImplementedError
 
+    def state_dict(self):
+        """Everything this optimizer keeps between steps, as plain numbers and lists: its type,
+        its settings, its step count and per-parameter buffers. A copy."""
+        state = {"type": type(self).__name__, "parameters": len(self.params)}
+        state.update({name: _plain(getattr(self, name)) for name in self.SETTINGS})
+        state.update({name: list(getattr(self, name)) for name in self.BUFFERS})
+        if hasattr(self, "t"):
+            state["t"] = self.t
+        return state
+
+    def load_state_dict(self, state):
+        """Set this optimizer's settings and buffers from `state` (as state_dict() returns it,
+        for an optimizer of the same type over as many parameters). Everything is checked
+        before anything changes: a ValueError names what does not fit."""
+        if not isinstance(state, dict):
+            raise TypeError(f"a state dict must be a dict, got {type(state).__name__}")
+        expected = {"type", "parameters", *self.SETTINGS, *self.BUFFERS}
+        expected |= {"t"} if hasattr(self, "t") else set()
+        if set(state) != expected:
+            raise ValueError(
+                f"the state dict has the keys {sorted(state)}, expected {sorted(expected)}"
+            )
+        if state["type"] != type(self).__name__:
+            raise ValueError(f"this is a state of {state['type']!r}, not of {type(self).__name__}")
+        if state["parameters"] != len(self.params):
+            raise ValueError(
+                f"the state is for {state['parameters']!r} parameters; this optimizer has "
+                f"{len(self.params)}"
+            )
+        checked = type(self)(
+            [Value(0.0) for _ in self.params],
+            **{
+                name: tuple(state[name]) if isinstance(state[name], list) else state[name]
+                for name in self.SETTINGS
+            },
+        )  # the constructor's checks of every setting
+        buffers = {}
+        for name in self.BUFFERS:
+            values = state[name]
+            if not isinstance(values, (list, tuple)) or len(values) != len(self.params):
+                raise ValueError(f"{name} must be a list of {len(self.params)} numbers")
+            buffers[name] = [number(x, f"{name}[{i}]") for i, x in enumerate(values)]
+        if "t" in state:
+            t = integer(state["t"], "t", least=0)
+        for name in self.SETTINGS:
+            setattr(self, name, getattr(checked, name))
+        for name, values in buffers.items():
+            setattr(self, name, values)
+        if "t" in state:
+            self.t = t
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.SETTINGS)
+        steps = f", step {self.t}" if hasattr(self, "t") else ""
+        n = len(self.params)
+        return f"{type(self).__name__}({n} parameter{'s' if n != 1 else ''}, {settings}{steps})"
+
 
 class SGD(Optimizer):
     """Gradient descent: w <- w - lr * dL/dw (seed 001's update), with optional momentum
     (v <- momentum v + g; w <- w - lr v) and L2 weight decay (g = dL/dw + weight_decay w)."""
+
+    SETTINGS = ("lr", "momentum", "weight_decay")
+    BUFFERS = ("velocity",)
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
@@ -51,6 +120,8 @@ class SGD(Optimizer):
         """Move every parameter one step against its gradient."""
         lr, mu, decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             g = p.grad + decay * p.data
             if mu:
                 g = self.velocity[i] = mu * self.velocity[i] + g
@@ -60,6 +131,9 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): per-parameter steps scaled by running averages of the
     gradient (m) and its square (v), with bias correction for the first steps."""
+
+    SETTINGS = ("lr", "betas", "eps", "weight_decay")
+    BUFFERS = ("m", "v")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
@@ -84,8 +158,15 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         correction1, correction2 = 1 - beta1**self.t, 1 - beta2**self.t
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p.data
             self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
             self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
             m_hat, v_hat = self.m[i] / correction1, self.v[i] / correction2
             p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+def _plain(x):
+    """A setting as plain JSON-able data: a tuple as a list."""
+    return list(x) if isinstance(x, tuple) else x

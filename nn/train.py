@@ -202,7 +202,7 @@ def _check_finite(cost, model, optimizer):
     if params is None:
         params = model.parameters() if hasattr(model, "parameters") else []
     for p in params:
-        if not math.isfinite(p.grad):
+        if p.grad is not None and not math.isfinite(p.grad):
             name = p.label or "a parameter"
             raise NonFiniteError(
                 f"the gradient of {name} is {p.grad!r}; the weights were left as they were"

@@ -298,3 +298,33 @@ def test_no_grad_in_asyncio_tasks_is_per_task():
         return seen
 
     assert asyncio.run(main()) == {"quiet": False, "loud": True}
+
+
+# ---- habits from PyTorch ----
+
+
+def test_float_item_and_ordering_compare_numbers_while_equality_stays_identity():
+    a, b = Value(1.5), Value(-2.0)
+    assert float(a) == 1.5 and a.item() == 1.5 and isinstance(a.item(), float)
+    assert max([a, b]) is a and min([a, b]) is b and sorted([a, b]) == [b, a]
+    assert (b < a) is True and (a <= 1.5) is True and (a > 2) is False and (2 >= a) is True
+    assert a != Value(1.5) and {a: "node"}[a] == "node"  # a node: equal only to itself
+    with pytest.raises(TypeError, match="compares with a Value or a number, not str"):
+        a < "b"  # noqa: B015
+
+
+def test_a_grad_of_none_means_no_gradient_yet():
+    """p.grad = None (PyTorch's default after zero_grad) crashed backward() later."""
+    x, y = Value(2.0), Value(3.0)
+    x.grad = None
+    (x * y + x).backward()
+    assert (x.grad, y.grad) == (4.0, 2.0)
+    x.grad = None
+    x.backward()  # a leaf root
+    assert x.grad == 1.0
+    z = Value(1.0)
+    z.grad = None
+    w = z * 2
+    w.grad = None  # an interior node: reset by the pass anyway
+    w.backward()
+    assert z.grad == 2.0

@@ -203,3 +203,72 @@ def test_params_may_be_any_iterable():
     model = MLP(2, [2], seed=0)
     optimizer = SGD(iter(model.parameters()), 0.1)
     assert optimizer.params == model.parameters()
+
+
+# ---- PyTorch habits: set_to_none, resuming from a state dict ----
+
+
+def test_zero_grad_set_to_none_and_step_skips_parameters_without_a_gradient():
+    model = MLP(2, [2, 1], seed=0)
+    optimizer = Adam(model.parameters(), lr=0.1)
+    model.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in model.parameters())
+    before = [p.data for p in model.parameters()]
+    optimizer.step()  # no gradient anywhere: nothing moves
+    assert [p.data for p in model.parameters()] == before
+    loss = model([0.5, -1.0]) ** 2
+    loss.backward()  # None counts as "no gradient yet"
+    assert all(isinstance(p.grad, float) for p in model.parameters())
+    optimizer.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in optimizer.params)
+    SGD(model.parameters(), 0.1).zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.05), lambda ps: SGD(ps, 0.1, 0.9)])
+def test_a_run_stopped_and_resumed_from_state_dicts_is_the_same_run(make):
+    import json
+
+    from nn import fit
+    from nn.datasets import moons
+
+    X, Y = moons(20, seed=0, signed=True)
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = make(model.parameters())
+    fit(model, X, Y, loss="hinge", optimizer=optimizer, epochs=3, progress=False)
+    saved = json.loads(json.dumps([model.state_dict(), optimizer.state_dict()]))  # plain data
+    fit(model, X, Y, loss="hinge", optimizer=optimizer, epochs=3, progress=False)
+    resumed = MLP(2, [4, 1], seed=99)
+    resumed.load_state_dict(saved[0])
+    again = make(resumed.parameters())
+    again.load_state_dict(saved[1])
+    assert again.state_dict() == saved[1]
+    fit(resumed, X, Y, loss="hinge", optimizer=again, epochs=3, progress=False)
+    assert [p.data for p in resumed.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_load_state_dict_checks_everything_before_changing_anything():
+    params = MLP(2, [2, 1], seed=0).parameters()
+    adam = Adam(params, lr=0.1)
+    good = adam.state_dict()
+    for bad, message in [
+        ({**good, "type": "SGD"}, "a state of 'SGD', not of Adam"),
+        ({**good, "parameters": 3}, "for 3 parameters; this optimizer has 9"),
+        ({**good, "m": [0.0]}, "m must be a list of 9 numbers"),
+        ({**good, "v": ["x"] * 9}, "v\\[0\\] must be a number"),
+        ({**good, "lr": -1.0}, "lr must be a positive number"),
+        ({k: v for k, v in good.items() if k != "t"}, "expected"),
+    ]:
+        with pytest.raises((ValueError, TypeError), match=message):
+            adam.load_state_dict(bad)
+        assert adam.state_dict() == good
+
+
+def test_optimizers_have_a_readable_repr():
+    params = MLP(2, [2, 1], seed=0).parameters()
+    assert repr(Adam(params)) == (
+        "Adam(9 parameters, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, step 0)"
+    )
+    assert repr(SGD(params, 0.5, momentum=0.9)) == (
+        "SGD(9 parameters, lr=0.5, momentum=0.9, weight_decay=0.0)"
+    )
