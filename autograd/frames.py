@@ -17,7 +17,7 @@ from pathlib import Path
 from .checks import limit, number
 from .dot import measure
 from .files import check_target, write_file
-from .graph import MAX_NODES, Picture, grad_scale
+from .graph import MAX_NODES, MAX_WIDTH, Picture, grad_scale
 from .steps import Step, backward_steps
 from .value import Value
 
@@ -38,6 +38,7 @@ def draw_steps(
     digits: int = 4,
     legend: bool = True,
     max_total_nodes: int | None = MAX_STEP_NODES,
+    max_width: int | None = MAX_WIDTH,
 ) -> list:
     """One picture per step of a backward pass (`list(backward_steps(root))`), all with the
     same layout, size and gradient colour scale, so that moving from one to the next shows
@@ -46,6 +47,7 @@ def draw_steps(
 
     max_nodes limits each picture, max_total_nodes all of them together (steps x nodes): both
     are checked before any drawing, with a ValueError that says how to proceed; None: no limit.
+    max_width is draw()'s: the widest a picture is shown, in pixels (None: its natural size).
     """
     steps = list(steps)
     if not steps:
@@ -67,6 +69,7 @@ def draw_steps(
             step=s,
             digits=digits,
             scale=scale,
+            max_width=max_width,
         )
         for s in steps
     ]

@@ -2,14 +2,15 @@
 pictures, step texts and nn's labels share.
 
 - Numbers: `fmt(x, digits)`, short and readable ('2', '0.0001235', '1.235e5').
-- Labels: `printable(text)`, a user's label as a picture may show it; `node_name(v, index)`, what
-  a node is called (its label, its number if a constant, else #i).
+- Labels: `printable(text)`, a user's label as a picture may show it; `names(order)`, what every
+  node of a graph is called: its label, its number if a constant, what it computes where that
+  is short ('x × w', 'tanh(z)'), else #1, #2, ... in the order of the graph walk.
 - nn's labels, written by nn and read by pictures: `label(symbol, *indices)` writes them in the
   seeds' notation, w[l][j][i] (the weight from unit i of layer l - 1 to unit j of layer l),
   b[l][j], z[l][j], a[l][j] (layer l from 1, unit j from 0) and x[i] (input i); `unit_of(text)`
   reads (l, j) back.
-- Operations: `op_text(v, names)` (an operation's node in a picture: '×', 'x − y', '^2') and
-  `formula(v, names)` (how a step text says v was made: 'x × w', 'tanh(z)'), both from the op
+- Operations: `op_text(v)` (an operation's node in a picture: '×', '−', 'tanh', '^2': always
+  its symbol) and `formula(v, names)` (how v was made: 'x × w', 'tanh(z)'), both from the op
   registry (autograd.ops).
 """
 
@@ -20,6 +21,7 @@ from .ops import OPS
 from .value import Constant
 
 MAX_LABEL = 40  # characters of a label shown in a picture or a step text; longer ones end in '…'
+MAX_FORMULA_NAME = 16  # an unlabelled node is named by its formula up to this length, else #k
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UNIT = re.compile(r"(?:w\[(\d+)\]\[(\d+)\]\[\d+\]|[bza]\[(\d+)\]\[(\d+)\])")
 
@@ -47,15 +49,38 @@ def printable(text, limit=MAX_LABEL):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def node_name(v, index, digits=4):
-    """How pictures and step texts call v: its label (see `printable`), its number (a
-    constant), or #i, with i its position in `index` (the topological order of the root's
-    graph)."""
-    if v.label:
-        return printable(v.label)
-    if isinstance(v, Constant):
-        return fmt(v.data, digits)
-    return f"#{index[v]}"
+class Names(dict):
+    """{node: name}, knowing which names are infix formulas ('x + y'): `compound`, the nodes
+    whose names need parentheses inside another formula."""
+
+    def __init__(self):
+        super().__init__()
+        self.compound = set()
+
+
+def names(order, digits=4):
+    """{v: name} for every node of a graph, given in topological order: its label (see
+    `printable`), its number if it is a constant, the formula of what it computes where that is
+    short ('x × w', 'tanh(z)', '(x + y)^2', at most MAX_FORMULA_NAME characters), else #1, #2,
+    ... numbered in the order of the walk. The same graph always gets the same names."""
+    result, count = Names(), 0
+    compound = result.compound
+    for v in order:
+        if v.label:
+            result[v] = printable(v.label)
+        elif isinstance(v, Constant):
+            result[v] = fmt(v.data, digits)
+        else:
+            text = formula(v, result, compound) if v.inputs else ""
+            if text and len(text) <= MAX_FORMULA_NAME:
+                result[v] = text
+                op = OPS.get(v.op)
+                if op is not None and op.infix:  # 'x + y' needs parentheses inside 'z × (x + y)'
+                    compound.add(v)
+            else:
+                count += 1
+                result[v] = f"#{count}"
+    return result
 
 
 def label(symbol, *indices):
@@ -74,23 +99,24 @@ def unit_of(text):
     return int(l), int(j)
 
 
-def op_text(v, names):
-    """The text of v's operation node in a picture: the operator between its operands' names
-    where the order matters ('x − y', 'b ÷ a'), else its symbol ('×', '+', 'tanh', '^2').
-    `names` maps each input to its name."""
+def op_text(v):
+    """The text of v's operation node in a picture: its symbol, the same way for every op
+    ('×', '−', '÷', 'tanh', '^2', 'Σ'). Which operand is which, where the order matters, the
+    value's name says ('x − y'), and the edges come in operand order."""
     op = OPS.get(v.op)
-    if op is None:
-        return printable(v.op)
-    if op.infix and not op.commutative and len(v.inputs) == 2:
-        return f"{names[v.inputs[0]]} {op.symbol_of(v)} {names[v.inputs[1]]}"
-    return op.symbol_of(v)
+    return printable(v.op) if op is None else op.symbol_of(v)
 
 
-def formula(v, names):
+def formula(v, names, compound=None):
     """How v was made, in words, in the names of `names` (each input to its name): 'x × w',
-    'tanh(z)', 'x^2', 'Σ w·x + b'."""
+    'tanh(z)', 'x^2', 'Σ w·x + b'. Inputs in `compound` (named by an infix formula; by default
+    names.compound, where names() made them) get parentheses where the op writes its operands
+    bare: 'z × (x + y)', '(x + y)^2'."""
+    compound = getattr(names, "compound", ()) if compound is None else compound
     op = OPS.get(v.op)
     operands = [names[x] for x in v.inputs]
     if op is None:
         return f"{printable(v.op)}({', '.join(operands)})"
+    if compound and not op.delimits_operands:
+        operands = [f"({n})" if x in compound else n for x, n in zip(v.inputs, operands)]
     return op.formula(v, operands)

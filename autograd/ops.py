@@ -46,6 +46,13 @@ class Op:
     commutative: bool = True  # where False, a picture names the operands: 'x − y'
     parse: str | None = None  # its name in a typed expression ('tanh', '+'), if it has one
 
+    @property
+    def delimits_operands(self):
+        """Whether the formula writes each operand between delimiters ('tanh({0})', '|{0}|'),
+        so that a compound operand needs no parentheses of its own."""
+        written = self.written
+        return callable(written) or ("{0}" in written and any(f"{c}{{0}}" in written for c in "(|"))
+
     def __call__(self, *inputs, **params):
         return self.apply(*inputs, *params.values())
 

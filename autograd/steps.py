@@ -19,7 +19,7 @@ autograd.graph and autograd.frames.
 from collections import namedtuple
 
 from . import value
-from .notation import fmt, formula, node_name
+from .notation import fmt, formula, names
 from .value import Constant, Value, topological_order
 
 Contribution = namedtuple("Contribution", "input local_grad upstream_grad contribution")
@@ -53,15 +53,19 @@ class Step:
         """The step's arithmetic in one line."""
         name, f = self.run.name, self.run.fmt
         node = self.node
+
+        def grad_of(x):  # x.grad, or (x × w).grad for a node named by an infix formula
+            return f"({name(x)}).grad" if x in self.run.compound else f"{name(x)}.grad"
+
         terms = "; ".join(
-            f"{name(c.input)}.grad += {f(c.local_grad)} × {f(c.upstream_grad)} = "
-            f"{f(c.contribution)}"
+            f"{grad_of(c.input)} += {f(c.local_grad)} × {f(c.upstream_grad)} = {f(c.contribution)}"
             for c in self.contributions
             if not isinstance(c.input, Constant)
         )
-        return (
-            f"step {self.index + 1}/{self.total}: {name(node)} = {self.formula()}, "
-            f"grad {f(self.grad)}" + (f": {terms}" if terms else "")
+        made = self.formula()
+        what = name(node) if name(node) == made else f"{name(node)} = {made}"
+        return f"step {self.index + 1}/{self.total}: {what}, grad {f(self.grad)}" + (
+            f": {terms}" if terms else ""
         )
 
     def formula(self):
@@ -129,6 +133,7 @@ class Pass:
         self._grads = dict.fromkeys(self.order, 0.0)
         self._grads[root] = 1.0
         self.digits = digits
+        self._names = None  # notation.names(order), made when a step text first needs them
         self.fmt = lambda x: fmt(x, digits)
 
     def step(self, index):
@@ -167,16 +172,27 @@ class Pass:
         it as a term of its own, never added into this pass's numbers."""
         grads = self.grads()
         return {
-            v: v.grad for v in self.order if not v.inputs and v.grad != 0 and v.grad != grads[v]
+            v: v.grad
+            for v in self.order
+            if not v.inputs and v.grad is not None and v.grad != 0 and v.grad != grads[v]
         }
 
     def name(self, v):
-        """v's name as pictures and step texts write it (notation.node_name)."""
-        return node_name(v, self.index, self.digits)
+        """v's name as pictures and step texts write it (notation.names)."""
+        if self._names is None:
+            self._names = names(self.order, self.digits)
+        return self._names[v]
 
     def formula(self, v):
         """How v was made, in words: 'x × w', 'tanh(z)', 'Σ w·x + b'."""
-        return formula(v, {x: self.name(x) for x in v.inputs})
+        self.name(v)
+        return formula(v, self._names)
+
+    @property
+    def compound(self):
+        """The nodes named by an infix formula ('x + y'): parenthesized inside other text."""
+        self.name(self.root)
+        return self._names.compound
 
 
 def backward_steps(root):

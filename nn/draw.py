@@ -26,6 +26,7 @@ from autograd.dot import (
     legend_table,
     tooltip,
 )
+from autograd.graph import MAX_WIDTH
 from autograd.notation import fmt
 
 # Measured (2 cores, Graphviz 2.43): MLP(8, [64, 64, 4]), 4,864 weights, takes 1.2 s to SVG and
@@ -42,6 +43,7 @@ def draw(
     digits: int = 3,
     legend: bool = True,
     max_weights: int | None = MAX_WEIGHTS,
+    max_width: int | None = MAX_WIDTH,
 ) -> Drawing:
     """The diagram of an nn.MLP: input, hidden and output units in columns, one edge per
     weight, coloured (blue > 0, red < 0) and sized by the weight, or by its gradient with
@@ -53,6 +55,8 @@ def draw(
             network has at most 24 weights.
         digits: significant digits of the numbers written on edges and in tooltips.
         max_weights: refuse (ValueError) to draw more edges than this; None for no limit.
+        max_width: the widest the diagram is shown, in pixels (as autograd.draw's); None: its
+            natural size.
     """
     layers = _layers(model)
     check_rankdir(rankdir, ("LR", "TB"))
@@ -60,6 +64,7 @@ def draw(
     if weight_labels not in (None, True, False):
         raise ValueError(f"weight_labels must be True, False or None, got {weight_labels!r}")
     max_weights = limit(max_weights, "max_weights")
+    max_width = limit(max_width, "max_width")
     n_weights = sum(len(n.w) for layer in layers for n in layer.neurons)
     if max_weights is not None and n_weights > max_weights:
         raise ValueError(
@@ -87,6 +92,7 @@ def draw(
             "fontname": FONT,
             "pad": "0.2",
             "mclimit": "0.01",  # keep units in index order: crossings are unavoidable anyway
+            **({} if max_width is None else {"size": f"{max_width / 96:.3f},1000"}),
         },
         node_attr={
             "shape": "circle",

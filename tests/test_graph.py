@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
-from autograd import Value, weighted_sum
+from autograd import Value, topological_order, weighted_sum
 from autograd.dot import HIGHLIGHT, ROLE_COLOURS, GraphvizNotFound, grad_colour
 from autograd.frames import draw_steps
 from autograd.graph import MAX_NODES, draw
@@ -21,22 +21,22 @@ SVG = "{http://www.w3.org/2000/svg}"
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"
 
 GOLDEN = """digraph {
-	graph [fontname=Helvetica nodesep=0.25 ordering=in rankdir=LR ranksep=0.35]
+	graph [fontname=Helvetica nodesep=0.15 ordering=in rankdir=LR ranksep=0.25 size="10.417,1000"]
 	node [fontname=Helvetica fontsize=12]
 	edge [arrowsize=0.6 color="#606060" fontname=Helvetica fontsize=10]
-	v0 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#d5ecc9"><B>a</B></TD></TR><TR><TD BGCOLOR="#d5ecc9">data 2</TD><TD BGCOLOR="#d6604d">grad -3</TD></TR></TABLE>> margin=0 shape=none]
-	v1 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#d5ecc9"><B>b</B></TD></TR><TR><TD BGCOLOR="#d5ecc9">data -3</TD><TD BGCOLOR="#65a7ce">grad 2</TD></TR></TABLE>> margin=0 shape=none]
-	v2 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#ffffff"><FONT POINT-SIZE="10" COLOR="#707070">#2</FONT></TD></TR><TR><TD BGCOLOR="#ffffff">data -6</TD><TD BGCOLOR="#92c1dc">grad 1</TD></TR></TABLE>> margin=0 shape=none]
+	v0 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD BGCOLOR="#d5ecc9"><B>a</B></TD></TR><TR><TD BGCOLOR="#d5ecc9">data 2</TD></TR><TR><TD BGCOLOR="#d6604d">grad -3</TD></TR></TABLE>> margin=0 shape=none]
+	v1 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD BGCOLOR="#d5ecc9"><B>b</B></TD></TR><TR><TD BGCOLOR="#d5ecc9">data -3</TD></TR><TR><TD BGCOLOR="#65a7ce">grad 2</TD></TR></TABLE>> margin=0 shape=none]
+	v2 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD BGCOLOR="#ffffff"><FONT COLOR="#505050">a × b</FONT></TD></TR><TR><TD BGCOLOR="#ffffff">data -6</TD></TR><TR><TD BGCOLOR="#92c1dc">grad 1</TD></TR></TABLE>> margin=0 shape=none]
 	v2_op [label=<×> fillcolor="#f2f2f2" fontsize=11 height=0.3 margin="0.04,0.02" shape=ellipse style=filled]
 	v3 [label=<1> fillcolor="#ececec" fontsize=10 height=0.25 margin="0.05,0.02" shape=box style="filled,rounded"]
-	v4 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR><TD COLSPAN="2" BGCOLOR="#e3d3f3"><B>c</B></TD></TR><TR><TD BGCOLOR="#e3d3f3">data -5</TD><TD BGCOLOR="#92c1dc">grad 1</TD></TR></TABLE>> margin=0 shape=none]
+	v4 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD BGCOLOR="#e3d3f3"><B>c</B></TD></TR><TR><TD BGCOLOR="#e3d3f3">data -5</TD></TR><TR><TD BGCOLOR="#92c1dc">grad 1</TD></TR></TABLE>> margin=0 shape=none]
 	v4_op [label=<+> fillcolor="#f2f2f2" fontsize=11 height=0.3 margin="0.04,0.02" shape=ellipse style=filled]
 	v2_op -> v2
 	v0 -> v2_op [label=<-3>]
 	v1 -> v2_op [label=<2>]
 	v4_op -> v4
 	v2 -> v4_op [label=<1>]
-	v3 -> v4_op [label=<1>]
+	v3 -> v4_op
 }
 """  # noqa: E501
 
@@ -145,7 +145,7 @@ def test_svg_shows_labels_data_and_grads():
     nodes = groups(svg(draw(c)), "node")
     assert texts(nodes["v0"]) == ["a", "data 2", "grad -3"]
     assert texts(nodes["v1"]) == ["b", "data -3", "grad 2"]
-    assert texts(nodes["v2"]) == ["#2", "data -6", "grad 1"]  # unlabelled: its number
+    assert texts(nodes["v2"]) == ["a × b", "data -6", "grad 1"]  # unlabelled: what it computes
     assert texts(nodes["v2_op"]) == ["×"]
     assert texts(nodes["v3"]) == ["1"]  # a constant: its number, no grad
 
@@ -207,11 +207,29 @@ def test_power_by_a_number_is_one_operation_with_one_input():
     assert draw(y).source.count("-> v1_op") == 1
 
 
-def test_non_commutative_operations_name_their_operands():
+def test_every_op_node_is_its_symbol_and_the_value_names_the_operands():
+    """Op nodes mixed symbols and ids ('#8 − #12', '1 − #406'): now every op node is its
+    symbol, and an unlabelled value is named by what it computes, operands in order."""
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    assert "label=<a − b>" in node_lines(draw(a - b).source)["v2_op"]
-    assert "label=<b ÷ a>" in node_lines(draw(b / a).source)["v2_op"]
-    assert "label=<a ÷ 3>" in node_lines(draw(a / 3).source)["v2_op"]  # a constant: its number
+    for y, symbol, name in [(a - b, "−", "a − b"), (b / a, "÷", "b ÷ a"), (a / 3, "÷", "a ÷ 3")]:
+        lines = node_lines(draw(y).source)
+        assert f"label=<{symbol}>" in lines["v2_op"]
+        assert f">{name}</FONT>" in lines["v2"]
+    long = ((a + b) * (a - b)).tanh() * a  # too long to be a name: numbered, in order
+    assert ">#1</FONT>" in draw(long).source and "#2" not in draw(long).source
+
+
+def test_names_parenthesize_where_precedence_needs_it():
+    from autograd.notation import names
+
+    a, b, c = (Value(1.0, label=n) for n in "abc")
+    y = ((a + b) * c) ** 2
+    named = names(topological_order(y))
+    assert [named[v] for v in topological_order(y) if v.inputs] == [
+        "a + b",
+        "(a + b) × c",
+        "((a + b) × c)^2",
+    ]
 
 
 def test_reused_input_draws_two_edges():
@@ -225,7 +243,7 @@ def test_roles_have_their_colours():
 
     def fill(label):
         (line,) = [ln for ln in nodes.values() if f"<B>{label}</B>" in ln]
-        return re.search(r'<TD COLSPAN="2" BGCOLOR="(#\w+)"', line).group(1)
+        return re.search(r'<TD BGCOLOR="(#\w+)"><B>', line).group(1)
 
     assert fill("w[1][0][0]") == fill("b[2][0]") == ROLE_COLOURS["parameter"]
     assert fill("x[0]") == ROLE_COLOURS["input"]

@@ -153,9 +153,10 @@ def test_step_text_shows_the_arithmetic():
         f"x.grad += -0.5 × {g:.4g} = {-0.5 * g:.4g}; w.grad += 2 × {g:.4g} = {2 * g:.4g}"
     )
     assert str(times) == times.text
-    # topological order: x #0, w #1, p #2, tanh(p) #3, p x #4, L #5
-    assert (
-        steps[0].text == "step 1/4: L = #3 + #4, grad 1: #3.grad += 1 × 1 = 1; #4.grad += 1 × 1 = 1"
+    # unlabelled nodes are named by what they compute, infix ones in parentheses inside text
+    assert steps[0].text == (
+        "step 1/4: L = tanh(p) + (p × x), grad 1: tanh(p).grad += 1 × 1 = 1; "
+        "(p × x).grad += 1 × 1 = 1"
     )
 
 
