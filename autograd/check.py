@@ -9,6 +9,7 @@ independent witness of the gradients `backward()` computes.
 from .checks import real
 from .derivatives import grad
 from .grad_mode import enable_grad
+from .notation import Report
 from .value import Value
 
 
@@ -38,9 +39,10 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     `f` takes a list of Values and returns a Value; `inputs` is a list of numbers or Values
     (only their data is used). f always runs with recording on, even inside no_grad(), so a
     function that itself calls grad(..., create_graph=True) is checked too (second
-    derivatives). Returns True when, for every input,
-    |analytic - numeric| <= atol + rtol * |numeric|; otherwise raises GradcheckError whose
-    message is a table of every input's value, analytic and numeric gradient, and error.
+    derivatives). When, for every input, |analytic - numeric| <= atol + rtol * |numeric|, it
+    returns a GradcheckResult: true (as PyTorch's gradcheck returns True), and in Jupyter, or
+    printed, the table of every input's value, analytic and numeric gradient, and error;
+    otherwise it raises GradcheckError, whose message is that table.
     """
     if not callable(f):
         raise TypeError(f"f must be a function of a list of Values, got {type(f).__name__}")
@@ -63,11 +65,31 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         ok = error <= atol + rtol * abs(n)  # False for nan, so nan never passes
         failed += not ok
         rows.append((label, x, a, n, error, "ok" if ok else "FAIL"))
+    settings = f"eps={eps}, atol={atol}, rtol={rtol}"
     if failed:
-        settings = f"eps={eps}, atol={atol}, rtol={rtol}"
         header = f"gradcheck failed for {failed} of {len(rows)} inputs ({settings}):"
         raise GradcheckError(header + "\n" + _table(rows))
-    return True
+    return GradcheckResult(rows, settings)
+
+
+class GradcheckResult(Report):
+    """What a passing gradcheck returns: true, and the table of every input (`rows`: label,
+    value, analytic, numeric, abs error, 'ok'), which Jupyter shows."""
+
+    ok = True
+
+    def __init__(self, rows, settings):
+        self.rows, self.settings = rows, settings
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        return f"<GradcheckResult: {len(self.rows)} inputs ok>"
+
+    def __str__(self):
+        head = f"gradcheck passed for all {len(self.rows)} inputs ({self.settings}):"
+        return head + "\n" + _table(self.rows)
 
 
 def _evaluate(f, xs):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .expression import evaluate, functions, names
 from .files import check_target, write_file
-from .frames import save_frames
-from .graph import draw
+from .frames import MAX_FRAME_NODES, save_frames
+from .graph import MAX_NODES, MAX_WIDTH, draw
 from .notation import fmt
 from .value import topological_order
 
@@ -151,14 +151,16 @@ def graph(args):
     picture = frames = None  # refusals (too large to draw) come before any file is written
     if args.output:
         try:
-            picture = draw(root, show_local_grads=args.local_grads)  # refuses > 500 nodes
-        except ValueError as error:
-            raise UsageError(f"-o {args.output}: {error}") from None
+            picture = draw(root, **_picture_options(args), show_local_grads=args.local_grads)
+        except ValueError as error:  # more than --max-nodes
+            raise UsageError(f"-o {args.output}: {_for_the_command_line(error)}") from None
     if args.steps:
         try:
-            frames = save_frames(root, args.steps)  # refuses too many frames, before drawing
+            frames = save_frames(  # refuses too many frames, before drawing
+                root, args.steps, max_total_nodes=args.max_frame_nodes, **_picture_options(args)
+            )
         except ValueError as error:
-            raise UsageError(f"--steps {args.steps}: {error}") from None
+            raise UsageError(f"--steps {args.steps}: {_for_the_command_line(error)}") from None
         except OSError as error:
             raise UsageError(
                 f"--steps {args.steps}: cannot write the frames: {reason(error)}"
@@ -215,8 +217,54 @@ def add_graph_command(commands, prog="chainrule"):
         metavar="DIR",
         help="also write the backward pass as one frame per step (PNG and GIF) into DIR",
     )
+    p.add_argument(
+        "--rankdir",
+        choices=("LR", "TB", "RL", "BT"),
+        default="LR",
+        help="the pictures' direction: LR left to right (default), TB top to bottom, ...",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=limit_or_none,
+        default=MAX_NODES,
+        metavar="N",
+        help=f"refuse a picture of more nodes (default: {MAX_NODES}; 'none': no limit)",
+    )
+    p.add_argument(
+        "--max-frame-nodes",
+        type=limit_or_none,
+        default=MAX_FRAME_NODES,
+        metavar="N",
+        help=f"refuse --steps frames of more nodes in all, steps x nodes (default: "
+        f"{MAX_FRAME_NODES}; 'none': no limit)",
+    )
+    p.add_argument(
+        "--max-width",
+        type=limit_or_none,
+        default=MAX_WIDTH,
+        metavar="PX",
+        help=f"scale a wider picture down to this many pixels (default: {MAX_WIDTH}; 'none': "
+        "its natural size)",
+    )
     p.set_defaults(run=graph)
     return p
+
+
+def _picture_options(args):
+    """draw()'s options, from graph's."""
+    return {"rankdir": args.rankdir, "max_nodes": args.max_nodes, "max_width": args.max_width}
+
+
+# the library's advice names its Python arguments; on the command line they are options
+_OPTIONS = {"max_nodes=": "--max-nodes ", "max_total_nodes=": "--max-frame-nodes "}
+
+
+def _for_the_command_line(error):
+    """A library error's message, its advice in the command line's words."""
+    text = str(error)
+    for argument, option in _OPTIONS.items():
+        text = text.replace(argument, option)
+    return text
 
 
 def main(argv=None):
@@ -377,6 +425,11 @@ def non_negative_number(text):
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
+
+
+def limit_or_none(text):
+    """A limit given on the command line: a positive whole number, or 'none' for no limit."""
+    return None if text.strip().lower() == "none" else positive_int(text)
 
 
 def assignment(text):

@@ -9,11 +9,13 @@ pictures, step texts and nn's labels share.
   seeds' notation, w[l][j][i] (the weight from unit i of layer l - 1 to unit j of layer l),
   b[l][j], z[l][j], a[l][j] (layer l from 1, unit j from 0) and x[i] (input i); `unit_of(text)`
   reads (l, j) back.
+- Reports: `Report`, the base of results that are tables, so that Jupyter shows the table.
 - Operations: `op_text(v)` (an operation's node in a picture: '×', '−', 'tanh', '^2': always
   its symbol) and `formula(v, names)` (how v was made: 'x × w', 'tanh(z)'), both from the op
   registry (autograd.ops).
 """
 
+import html
 import math
 import re
 
@@ -120,3 +122,15 @@ def formula(v, names, compound=None):
     if compound and not op.delimits_operands:
         operands = [f"({n})" if x in compound else n for x, n in zip(v.inputs, operands)]
     return op.formula(v, operands)
+
+
+class Report:
+    """A result that is a table of text (str(report)): Jupyter and IPython show the table
+    itself, not a one-line repr, when a cell's value is one (gradcheck's, crosscheck_graph's,
+    nn.crosscheck's)."""
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+    def _repr_html_(self):
+        return f"<pre>{html.escape(str(self))}</pre>"

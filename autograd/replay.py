@@ -23,6 +23,7 @@ torch is imported only when this runs (pip install "chainrule[torch]").
 import math
 
 from .checks import number
+from .notation import Report
 from .ops import OPS
 from .value import topological_order
 
@@ -60,7 +61,7 @@ class Mismatch:
         )
 
 
-class GraphReport:
+class GraphReport(Report):
     """The node-by-node comparison of a recorded graph with its PyTorch replay."""
 
     def __init__(self, order, mismatches, max_abs_error, tol):

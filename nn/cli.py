@@ -81,7 +81,7 @@ _OUTPUTS_NEEDED = {
 def main(argv=None):
     """Run the command line `argv` (default: sys.argv[1:]); returns the exit status."""
     words = list(sys.argv[1:] if argv is None else argv)
-    if not words or words[0].startswith("-") and words[0] not in ("-h", "--help"):
+    if not words or words[0].startswith("-") and words[0] not in ("-h", "--help", "--version"):
         words = ["demo", *words]  # the demo is the default job
     elif words[0] == "graph":
         words = ["graph", *graph_words(words[1:])]
@@ -351,6 +351,16 @@ def _neuron_picture(model, x, path):
     return write_output(path, picture_bytes(picture, path, "--out"), "--out")
 
 
+def _version():
+    """This chainrule's version, as installed (or the source's, run from a clone)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chainrule")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def _torch_installed():
     return importlib.util.find_spec("torch") is not None
 
@@ -364,6 +374,7 @@ def _build_parser():
         description="A scalar autograd engine that shows backprop: demo, train, graph, check.",
         epilog="With no command, runs the demo. `chainrule COMMAND --help` describes a command.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
 
     p = commands.add_parser(

@@ -25,7 +25,7 @@ import numpy as np
 
 from autograd import topological_order, total
 from autograd.checks import choice, number
-from autograd.notation import label, unit_of
+from autograd.notation import Report, label, unit_of
 
 from . import losses
 from .convert import import_torch, to_numpy, to_torch
@@ -44,7 +44,7 @@ class Row(NamedTuple):
     ok: bool
 
 
-class CrosscheckReport:
+class CrosscheckReport(Report):
     """The comparison, quantity by quantity; `print(report)` shows it as a table."""
 
     def __init__(self, rows, tol, against, loss, n_examples, model, scalar, reference):

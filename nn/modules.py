@@ -15,6 +15,7 @@ Models are saved as JSON in the format of nn.modelfile (MLP.save, MLP.load), and
 NumPy matrices by MLP.from_numpy (shapes checked by nn.vectorized.check_parameters).
 """
 
+import html
 import math
 
 from autograd import Parameter, Value, linear, weighted_sum
@@ -310,6 +311,25 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r})"
         )
+
+    def summary(self):
+        """The layers as rows: (name, units, activation, parameters), the input first and the
+        total last (what Jupyter shows for a model, as a table)."""
+        rows = [("input x", self.nin, "", "")]
+        for l, layer in enumerate(self.layers, start=1):
+            n_in, n_out = len(layer.neurons[0].w), len(layer.neurons)
+            params = f"{n_out * n_in + n_out:,} (W{l} {n_out}×{n_in}, b{l} {n_out})"
+            rows.append((f"layer {l}", n_out, layer.activation, params))
+        rows.append(("total", "", "", f"{len(self.parameters()):,}"))
+        return rows
+
+    def _repr_html_(self):
+        head = "".join(f"<th>{h}</th>" for h in ("", "units", "activation", "parameters"))
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+            for row in self.summary()
+        )
+        return f"<p><code>{html.escape(repr(self))}</code></p><table><tr>{head}</tr>{body}</table>"
 
 
 def _input_labels(nin):

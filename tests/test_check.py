@@ -14,12 +14,13 @@ def f(v):
 
 
 def test_gradcheck_passes_for_a_correct_function():
-    assert gradcheck(f, [2.0, -3.0]) is True
+    result = gradcheck(f, [2.0, -3.0])
+    assert result and result.ok is True and len(result.rows) == 2
 
 
 def test_gradcheck_accepts_values_and_reads_only_their_data():
     x, w = Value(2.0, label="x"), Value(-3.0, label="w")
-    assert gradcheck(f, [x, w]) is True
+    assert gradcheck(f, [x, w])
     assert x.grad == 0.0 and w.grad == 0.0
 
 
@@ -56,7 +57,7 @@ def test_nan_gradient_never_passes():
 
 def test_tolerances_are_used():
     # d/dx x^2 at 1 is 2; the numeric slope is 2 up to ~1e-10: a crazy atol passes anything
-    assert gradcheck(lambda v: bad_sin(v[0]), [0.7], atol=10.0) is True
+    assert gradcheck(lambda v: bad_sin(v[0]), [0.7], atol=10.0)
 
 
 def test_central_difference_is_second_order_accurate():
@@ -83,7 +84,24 @@ def test_gradcheck_checks_second_derivatives():
     def first_derivative(v):
         return grad(v[0] ** 3, [v[0]], create_graph=True)[0]  # 3 x^2
 
-    assert gradcheck(first_derivative, [1.5]) is True  # d/dx 3x^2 = 6x = 9
+    assert gradcheck(first_derivative, [1.5])  # d/dx 3x^2 = 6x = 9
     assert central_difference(first_derivative, [1.5], 0) == pytest.approx(9.0, rel=1e-6)
     with no_grad():  # recording is on for f even inside no_grad(), as in PyTorch
-        assert gradcheck(first_derivative, [1.5]) is True
+        assert gradcheck(first_derivative, [1.5])
+
+
+def test_a_passing_gradcheck_shows_its_table_in_jupyter():
+    result = gradcheck(lambda v: v[0] * v[1], [Value(1.5, label="a"), 2.0])
+    assert bool(result) and result.ok is True
+    text = str(result).splitlines()
+    assert text[0].startswith("gradcheck passed for all 2 inputs")
+    assert text[2].startswith("a ") and text[3].startswith("x[1]") and text[2].endswith("ok")
+
+    class Printer:  # what IPython's pretty printer hands _repr_pretty_
+        def text(self, t):
+            self.shown = t
+
+    printer = Printer()
+    result._repr_pretty_(printer, False)
+    assert printer.shown == str(result)
+    assert result._repr_html_().startswith("<pre>gradcheck passed")

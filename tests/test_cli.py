@@ -543,3 +543,39 @@ def test_graph_refuses_what_is_too_large_to_draw_in_one_line(args, fragments, tm
     result = run("graph", *args, cwd=tmp_path)
     assert_usage_error(result, *fragments)
     assert result.stdout == "" and files_under(tmp_path) == []
+
+
+# ---- habits: --version, and the pictures' options ----
+
+
+def test_version():
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"chainrule {version('chainrule')}"
+
+
+def test_graph_picture_options_and_advice_in_the_command_lines_words(tmp_path):
+    from PIL import Image
+
+    args = ["graph", "tanh(x * w + b)", "--set", "x=1", "--set", "w=2", "--set", "b=0"]
+    wide = run(*args, "-o", "wide.png", "--max-width", "none", cwd=tmp_path)
+    narrow = run(*args, "-o", "narrow.png", "--max-width", "300", cwd=tmp_path)
+    tall = run(*args, "-o", "tall.png", "--rankdir", "TB", "--max-width", "none", cwd=tmp_path)
+    assert wide.returncode == narrow.returncode == tall.returncode == 0, wide.stderr
+    w, h = Image.open(tmp_path / "wide.png").size
+    assert Image.open(tmp_path / "narrow.png").size[0] <= 300 < w
+    tw, th = Image.open(tmp_path / "tall.png").size
+    assert tw < w and th > h  # top to bottom
+    chain = "*".join(["x"] * 30)
+    refused = run(
+        "graph", chain, "--set", "x=1.01", "-o", "g.svg", "--max-nodes", "20", cwd=tmp_path
+    )
+    assert_usage_error(refused, "more than --max-nodes 20", "pass a larger --max-nodes")
+    allowed = run(
+        "graph", "x*x*x", "--set", "x=1.01", "-o", "g.svg", "--max-nodes", "none", cwd=tmp_path
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    frames = run("graph", chain, "--set", "x=1.01", "--steps", "F", cwd=tmp_path)
+    assert_usage_error(frames, "--max-frame-nodes 300", "pass --max-frame-nodes")
+    assert "max_total_nodes" not in frames.stderr

@@ -541,3 +541,13 @@ def test_report_counts_examples_in_words():
     model = MLP(2, [3, 1], seed=0)
     assert "1 example;" in str(check(model, [[1.0, 2.0]], [0.5], "squared_error"))
     assert "2 examples;" in str(check(model, [[1.0, 2.0], [0.0, 1.0]], [0.5, 1.0], "squared_error"))
+
+
+def test_a_report_shows_its_table_in_jupyter():
+    from nn import MLP, crosscheck
+
+    model = MLP(2, [3, 1], seed=0)
+    report = crosscheck(model, [[0.5, 1.0], [1.0, -1.0]], [1.0, 0.0], loss="mse")
+    html = report._repr_html_()
+    assert html.startswith("<pre>crosscheck: scalar engine vs NumPy") and "dW" in html
+    assert str(report) in html.replace("&gt;", ">").replace("&lt;", "<").replace("&#x27;", "'")

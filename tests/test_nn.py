@@ -488,3 +488,14 @@ def test_nn_parameter_is_autograds_and_labels_are_written_in_the_seeds_notation(
         Neuron(2, unit=(1, 0), name="[1][0]")
     with pytest.raises(ValueError, match="index .*must be a positive int, got 0"):
         Layer(2, 2, index=0)
+
+
+def test_an_mlp_shows_its_layers_as_a_table_in_jupyter():
+    model = MLP(2, [16, 16, 1], seed=0)
+    rows = model.summary()
+    assert rows[0] == ("input x", 2, "", "")
+    assert rows[2] == ("layer 2", 16, "tanh", "272 (W2 16×16, b2 16)")
+    assert rows[-1] == ("total", "", "", "337") and len(model.parameters()) == 337
+    html = model._repr_html_()
+    assert "<table>" in html and "<td>272 (W2 16×16, b2 16)</td>" in html
+    assert repr(model) in html.replace("&#x27;", "'")
