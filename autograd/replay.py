@@ -17,7 +17,7 @@ in topological order (the forward pass), then gradients in reverse topological o
 backward() computes them; a wrong gradient spreads from there to everything before it).
 
 A quantity agrees when |engine - torch| <= tol (1 + |torch|); equal infinities and two nans agree.
-torch is imported only when this runs (pip install "chainrule[torch]").
+torch is imported only when this runs (see INSTALL_TORCH).
 """
 
 import math
@@ -27,9 +27,13 @@ from .notation import Report
 from .ops import OPS
 from .value import topological_order
 
-TORCH_MISSING = (
-    'crosscheck_graph needs PyTorch, an optional dependency: pip install "chainrule[torch]"'
+# How to get PyTorch, for every message that needs it (chainrule is installed from a clone; it
+# is not published as a package): the `torch` extra, the CPU build that `make test` installs.
+INSTALL_TORCH = (
+    "PyTorch is an optional dependency: from the repository, `make test` installs it, or "
+    "`.venv/bin/pip install -e '.[torch]'` (torch==2.13.0, the CPU build)"
 )
+TORCH_MISSING = f"crosscheck_graph needs PyTorch. {INSTALL_TORCH}"
 
 
 class Mismatch:

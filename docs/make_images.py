@@ -1,7 +1,8 @@
 """Regenerate the README's pictures in docs/images/:  python docs/make_images.py
 
-- neuron_graph.png: the computation graph of one tanh neuron and its squared error, every edge
-  labelled with its local derivative (draw(L, show_local_grads=True)).
+- neuron_graph.png: the picture `make demo` writes as out/neuron.png (one neuron of the trained
+  demo model, every edge labelled with its local derivative), taken from a run of the demo
+  itself, byte for byte (tests/test_readme_images.py checks it).
 - backprop_step.png: the same graph at the backward pass's step through z = w . x + b, as
   step_through() shows it (draw_steps).
 - network.png: the network diagram of MLP(2, [16, 16, 1]) coloured by dL/dw (nn.draw).
@@ -10,11 +11,13 @@ Seeded, so the pictures only change when the drawing code does. Needs Graphviz's
 """
 
 import io
+import tempfile
 from pathlib import Path
 
 from PIL import Image
 
-from autograd import draw, draw_steps
+from autograd import draw_steps
+from nn.cli import main as chainrule
 from nn.draw import draw as draw_network
 from nn.losses import mse
 from nn.modules import MLP
@@ -45,9 +48,11 @@ def main():
     IMAGES.mkdir(parents=True, exist_ok=True)
     written = []
 
-    L = neuron_loss()
-    L.backward()
-    written.append(save(draw(L, show_local_grads=True), "neuron_graph.png"))
+    with tempfile.TemporaryDirectory() as out:
+        assert chainrule(["demo", "--quiet", "--out", out]) == 0
+        path = IMAGES / "neuron_graph.png"
+        path.write_bytes((Path(out) / "neuron.png").read_bytes())  # the demo's own picture
+        written.append(path)
 
     L = neuron_loss()
     steps = list(L.backward_steps())

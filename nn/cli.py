@@ -38,6 +38,7 @@ from autograd.cli import (
     run,
     write_output,
 )
+from autograd.replay import INSTALL_TORCH
 
 from .budget import (
     DEFAULT_MAX_MINUTES,
@@ -127,7 +128,8 @@ def demo(args):
         print(f"  against PyTorch (float64):   largest difference {report.max_abs_error:.2e}")
         ok = ok and report.ok
     else:
-        print("  PyTorch is not installed: pip install 'chainrule[torch]' to check against it too")
+        print("  PyTorch is not installed, so the check against it is skipped: `make test`")
+        print("  installs it, or .venv/bin/pip install -e '.[torch]'")
 
     pictures = {
         "loss.png": _png(plot.history(history, title="Training on two moons")),
@@ -252,7 +254,7 @@ def check(args):
     if loss == "binary_cross_entropy":
         _check_outputs(loss, output_activation, signed_targets=False)
     if args.against == "torch" and not _torch_installed():
-        raise UsageError("--against torch needs PyTorch: pip install 'chainrule[torch]'")
+        raise UsageError(f"--against torch needs PyTorch. {INSTALL_TORCH}")
     check_check_work(args, nin, nouts, output_activation)
 
     import nn

@@ -14,10 +14,12 @@ PyTorch is optional: it is imported only when a torch function is called.
 
 import numpy as np
 
+from autograd.replay import INSTALL_TORCH
+
 from .modules import ACTIVATIONS, MLP
 from .vectorized import LEAKY_SLOPE, Layers
 
-TORCH_MISSING = 'this needs PyTorch, an optional dependency: pip install "chainrule[torch]"'
+TORCH_MISSING = f"this needs PyTorch. {INSTALL_TORCH}"
 
 # torch's Softplus returns x itself above `threshold` (default 20, where log(1 + e^-x) is still
 # 2e-9). From 40 on that term is below half a float64 ulp of x, so values agree to the last digit.

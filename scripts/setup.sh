@@ -20,31 +20,67 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null
     exit 1
 fi
 
-# 2. Graphviz's `dot` program, which draws the computation graphs
-if ! command -v dot >/dev/null 2>&1; then
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+# 2. Graphviz's `dot` program, which draws the computation graphs. As root (CI, containers) it
+#    is installed at once; otherwise installing a system package needs sudo, which may ask for a
+#    password in the middle of `make`: ask first where someone can answer, else say the command.
+install_dot() {
     if command -v apt-get >/dev/null 2>&1; then
-        say "installing graphviz with apt-get"
-        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq graphviz >/dev/null
+        echo "apt-get update -qq && apt-get install -y -qq graphviz"
     elif command -v dnf >/dev/null 2>&1; then
-        say "installing graphviz with dnf"
-        $SUDO dnf install -y -q graphviz
+        echo "dnf install -y -q graphviz"
     elif command -v brew >/dev/null 2>&1; then
-        say "installing graphviz with brew"
-        brew install graphviz
+        echo "brew install graphviz"
     fi
-    if ! command -v dot >/dev/null 2>&1; then
-        echo "warning: the Graphviz 'dot' program is missing and could not be installed here." >&2
-        echo "         Install Graphviz (https://graphviz.org/download/); drawing graphs needs it." >&2
+}
+if ! command -v dot >/dev/null 2>&1; then
+    command=$(install_dot)
+    if [ -z "$command" ]; then
+        echo "warning: Graphviz's 'dot' program is missing; install Graphviz" \
+             "(https://graphviz.org/download/): drawing graphs needs it." >&2
+    elif [ "$(id -u)" -eq 0 ] || [ "${command#brew}" != "$command" ]; then
+        say "installing graphviz: $command"
+        sh -c "$command" >/dev/null
+    else
+        answer=n
+        if [ -t 0 ] && command -v sudo >/dev/null 2>&1; then
+            printf '[setup] Graphviz (the program dot) is missing; install it with sudo now? [y/N] '
+            read -r answer || answer=n
+        fi
+        case "$answer" in
+            [yY]*) sudo sh -c "$command" >/dev/null ;;
+            *) echo "warning: Graphviz's 'dot' program is missing, so pictures cannot be drawn." >&2
+               echo "         Install it with:  sudo sh -c '$command'" >&2 ;;
+        esac
     fi
 fi
 
-# 3. The virtualenv and the project
+# 3. The virtualenv: Debian and Ubuntu ship `venv` in a separate package
 if [ ! -x .venv/bin/python ]; then
     say "creating .venv"
-    "$PYTHON" -m venv .venv
+    if ! "$PYTHON" -m venv .venv 2>/tmp/chainrule-venv.$$; then
+        rm -rf .venv
+        if grep -q ensurepip /tmp/chainrule-venv.$$; then
+            version=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+            echo "error: $PYTHON cannot create a virtualenv: its venv module is not installed." >&2
+            echo "       On Debian/Ubuntu: sudo apt-get install python$version-venv  (then run make again)" >&2
+        else
+            cat /tmp/chainrule-venv.$$ >&2
+        fi
+        rm -f /tmp/chainrule-venv.$$
+        exit 1
+    fi
+    rm -f /tmp/chainrule-venv.$$
 fi
+
+# 4. PyTorch for the cross-checks (the `torch` extra): the CPU build, not PyPI's CUDA one
+case ",$EXTRAS," in
+    *,torch,*)
+        if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+            .venv/bin/python scripts/install_torch.py .venv/bin/python
+        fi ;;
+esac
+
+# 5. The project
 target="."
 if [ -n "$EXTRAS" ]; then target=".[$EXTRAS]"; fi
 say "installing $target into .venv"

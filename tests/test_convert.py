@@ -224,7 +224,7 @@ def test_from_torch_needs_a_sequential(torch):
 def test_without_torch_the_error_says_how_to_install_it(monkeypatch):
     model = MLP(2, [1], seed=0)
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
-    install = r'pip install "chainrule\[torch\]"'
+    install = r"make test. installs it, or .\.venv/bin/pip install -e '\.\[torch\]'"
     with pytest.raises(ImportError, match=install):
         to_torch(model)
     with pytest.raises(ImportError, match=install):

@@ -1,4 +1,4 @@
-"""Memory and speed properties of the engine, as facts rather than timings (issue 8): graphs are
+"""Memory and speed properties of the engine, as facts rather than timings: graphs are
 freed by reference counting alone, a node costs the bytes its design says and no more, the
 library leaves the garbage collector as the user set it, and the backward pass's shortcuts
 change no number."""
