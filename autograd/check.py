@@ -6,18 +6,27 @@ backprop needs one backward pass for all of them; but it needs no chain rule, so
 independent witness of the gradients `backward()` computes.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
 from .checks import real
 from .derivatives import grad
 from .grad_mode import enable_grad
 from .notation import Report
-from .value import Value
+from .value import Number, Value
+
+# a gradcheck row: label, value, analytic, numeric, abs error, 'ok' or 'FAIL'
+Row = tuple[str, float, float, float, float, str]
 
 
 class GradcheckError(AssertionError):
     """Raised by `gradcheck` when backprop and finite differences disagree."""
 
 
-def central_difference(f, xs, i, eps=1e-6):
+def central_difference(
+    f: Callable[[list[Value]], Number], xs: Iterable[float], i: int, eps: float = 1e-6
+) -> float:
     """(f(x + eps e_i) - f(x - eps e_i)) / (2 eps): the slope of f along input i.
 
     `f` takes a list of Values and returns a Value (or a number); `xs` is a list of numbers.
@@ -33,7 +42,13 @@ def central_difference(f, xs, i, eps=1e-6):
         return (_evaluate(f, up) - _evaluate(f, down)) / (2 * eps)
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+def gradcheck(
+    f: Callable[[list[Value]], Value],
+    inputs: Iterable[Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> GradcheckResult:
     """Compare the gradients backprop gives for f at `inputs` with central finite differences.
 
     `f` takes a list of Values and returns a Value; `inputs` is a list of numbers or Values
@@ -78,16 +93,16 @@ class GradcheckResult(Report):
 
     ok = True
 
-    def __init__(self, rows, settings):
+    def __init__(self, rows: list[Row], settings: str) -> None:
         self.rows, self.settings = rows, settings
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<GradcheckResult: {len(self.rows)} inputs ok>"
 
-    def __str__(self):
+    def __str__(self) -> str:
         head = f"gradcheck passed for all {len(self.rows)} inputs ({self.settings}):"
         return head + "\n" + _table(self.rows)
 

@@ -6,12 +6,18 @@ A bool is never taken for a number (True is more likely a mistake than a 1), and
 an int, never a float, however whole.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import random
+from collections.abc import Collection
+from typing import TypeAlias
+
+Seed: TypeAlias = int | random.Random | None  # what rng() takes
 
 
-def real(x):
+def real(x: object) -> float | None:
     """x as a Python float if it is a real number (int, float, NumPy scalar, Fraction), else
     None; OverflowError for an int beyond the largest float. The engine's own check (fast for a
     float): callers decide what None means."""
@@ -21,14 +27,18 @@ def real(x):
         try:
             return float(x)
         except OverflowError:  # an int (or Fraction) beyond 1.8e308: the overflow policy
+            # x is an int or a Fraction, so int(x) works (typeshed's numbers.Real lacks __int__)
+            digits = int(x).bit_length() * 0.30103  # type: ignore[arg-type]
             raise OverflowError(
-                f"{type(x).__name__} of about {int(x).bit_length() * 0.30103:.0f} digits is too "
+                f"{type(x).__name__} of about {digits:.0f} digits is too "
                 "large for a float (overflow; the largest float is about 1.8e308)"
             ) from None
     return None
 
 
-def number(x, what, *, finite=True, positive=False, non_negative=False):
+def number(
+    x: object, what: str, *, finite: bool = True, positive: bool = False, non_negative: bool = False
+) -> float:
     """x as a float, checked: a TypeError unless it is a real number, a ValueError unless it is
     finite (finite=True), > 0 (positive=True) or >= 0 (non_negative=True)."""
     kind = "positive " if positive else "non-negative " if non_negative else ""
@@ -45,7 +55,7 @@ def number(x, what, *, finite=True, positive=False, non_negative=False):
     return value
 
 
-def integer(n, what, *, least=None, most=None):
+def integer(n: object, what: str, *, least: int | None = None, most: int | None = None) -> int:
     """n as an int, checked: a TypeError unless it is an integer (a NumPy integer will do; a
     bool or a float will not), a ValueError outside least..most."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
@@ -56,26 +66,26 @@ def integer(n, what, *, least=None, most=None):
     return n
 
 
-def limit(n, what):
+def limit(n: object, what: str) -> int | None:
     """A size limit: a positive int, or None for no limit."""
     return None if n is None else integer(n, f"{what} (or None for no limit)", least=1)
 
 
-def choice(name, options, what):
+def choice(name: object, options: Collection[str], what: str) -> str:
     """name, checked to be one of `options` (a str key of a dict, or an item of a tuple)."""
     if not isinstance(name, str) or name not in options:
         raise ValueError(f"unknown {what} {_short(name)}; expected one of {list(options)}")
     return name
 
 
-def flag(x, what):
+def flag(x: object, what: str) -> bool:
     """x, checked to be True or False."""
     if not isinstance(x, bool):
         raise TypeError(f"{what} must be True or False, got {_short(x)}")
     return x
 
 
-def rng(seed):
+def rng(seed: Seed) -> random.Random:
     """A private random.Random: `seed` itself if it is one, else one made from an int seed
     (None: seeded from the system). The global `random` module is never used."""
     if isinstance(seed, random.Random):

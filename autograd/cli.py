@@ -10,19 +10,26 @@ output, 1 for a failed check or a missing Graphviz) and ends quietly when a read
 and writing them with autograd.files: atomically, and nothing but the named files.
 """
 
+from __future__ import annotations
+
 import argparse
 import math
 import os
 import shutil
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .expression import evaluate, functions, names
-from .files import check_target, write_file
+from .files import StrPath, check_target, write_file
 from .frames import MAX_FRAME_NODES, save_frames
 from .graph import MAX_NODES, MAX_WIDTH, draw
 from .notation import fmt
 from .value import topological_order
+
+if TYPE_CHECKING:
+    import graphviz
 
 MAX_INT = 10**15  # the largest count an option takes (larger ones are refused as typos)
 INSTALL_GRAPHVIZ = (
@@ -43,11 +50,11 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is ONE line (and the hint where to get help), not the usage."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def run(parser, words):
+def run(parser: argparse.ArgumentParser, words: Sequence[str]) -> int | str | None:
     """Parse `words` with `parser` and run the command it names (args.run(args)): its exit
     status. Every error is one line on stderr; a reader that stops reading ends it quietly."""
     try:
@@ -89,7 +96,7 @@ def _run(parser, words):
         return 130
 
 
-def fail(error, status):
+def fail(error: object, status: int) -> int:
     """Print `error` as ONE line on stderr; returns `status`."""
     text = " ".join(str(error).splitlines()) or type(error).__name__
     print(f"chainrule: error: {text}", file=sys.stderr)
@@ -99,7 +106,7 @@ def fail(error, status):
 # ---- the graph command ----
 
 
-def graph_words(words):
+def graph_words(words: list[str]) -> list[str]:
     """graph's `words` with an expression that starts with '-' ("-2*x", "-(x+1)", "--x") moved
     behind `--`, so that argparse takes it as the expression, not as an option. The rule (in
     graph's help): a word is an option only when spelled exactly as one of graph's options
@@ -122,9 +129,9 @@ def graph_words(words):
     return words
 
 
-def graph(args):
+def graph(args: argparse.Namespace) -> int:
     """Evaluate an expression with the engine, run backward, print gradients, draw the graph."""
-    variables = {}
+    variables: dict[str, float] = {}
     for name, number in args.set:
         if name in variables:
             raise UsageError(f"--set {name} is given twice")
@@ -177,7 +184,9 @@ def graph(args):
     return 0
 
 
-def add_graph_command(commands, prog="chainrule"):
+def add_graph_command(
+    commands: argparse._SubParsersAction[Any], prog: str = "chainrule"
+) -> argparse.ArgumentParser:
     """Add the `graph` command to `commands` (argparse sub-parsers of Parser)."""
     p = commands.add_parser(
         "graph",
@@ -267,7 +276,7 @@ def _for_the_command_line(error):
     return text
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int | str | None:
     """`python -m autograd graph ...`: run the command line `argv` (default: sys.argv[1:])."""
     parser = Parser(prog="python -m autograd", description="The graph command of chainrule.")
     add_graph_command(parser.add_subparsers(title="commands", metavar="COMMAND"), parser.prog)
@@ -285,7 +294,7 @@ def _number(x):
 # ---- the places outputs go ----
 
 
-def need_dot(why, otherwise):
+def need_dot(why: str, otherwise: str) -> None:
     """Refuse (exit 1), before any work, to run without Graphviz's program `dot`."""
     if shutil.which("dot") is None:
         raise RuntimeError(
@@ -294,7 +303,7 @@ def need_dot(why, otherwise):
         )
 
 
-def check_folder(path, what, names=()):
+def check_folder(path: StrPath, what: str, names: Iterable[str] = ()) -> Path:
     """Path(path), after checking that it is a folder that can be written, or can be created,
     and that each of `names` in it can be written (see `check_file`). Creates nothing."""
     folder = Path(path)
@@ -327,7 +336,7 @@ def check_folder(path, what, names=()):
     return folder
 
 
-def check_file(path, what):
+def check_file(path: StrPath, what: str) -> None:
     """Refuse an output file that cannot be written: anything but a regular file or a new path
     in an existing folder (autograd.files.check_target), or a folder without write permission."""
     try:
@@ -346,7 +355,7 @@ def check_file(path, what):
         )
 
 
-def make_folder(folder, what):
+def make_folder(folder: Path, what: str) -> None:
     """Create `folder` (and its parents); a failure is one line naming it."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -354,7 +363,7 @@ def make_folder(folder, what):
         raise UsageError(f"{what} {folder}: cannot create the folder: {reason(error)}") from None
 
 
-def write_output(path, data, what):
+def write_output(path: StrPath, data: str | bytes, what: str) -> Path:
     """Write `data` to `path` with autograd.files.write_file (atomic; nothing else is
     created); returns `path`. An OSError is reported in one line naming `path`."""
     try:
@@ -364,12 +373,12 @@ def write_output(path, data, what):
     return Path(path)
 
 
-def reason(error):
+def reason(error: OSError) -> str:
     """An OSError's reason, without its numbers or paths."""
     return error.strerror or str(error)
 
 
-def picture_bytes(picture, path, what):
+def picture_bytes(picture: graphviz.Digraph, path: StrPath, what: str) -> bytes:
     """The bytes of a Graphviz picture in the format of `path`'s suffix (.png or .svg), made by
     `dot` through a pipe: no file is written, not even the DOT source."""
     import graphviz
@@ -385,7 +394,7 @@ def picture_bytes(picture, path, what):
 # ---- option types: each a one-line error for a bad value ----
 
 
-def positive_int(text):
+def positive_int(text: str) -> int:
     """A count given on the command line: a whole number from 1 to MAX_INT."""
     try:
         value = int(text)
@@ -400,7 +409,7 @@ def positive_int(text):
     return value
 
 
-def finite_number(text):
+def finite_number(text: str) -> float:
     """A number given on the command line: finite."""
     try:
         value = float(text)
@@ -411,7 +420,7 @@ def finite_number(text):
     return value
 
 
-def positive_number(text):
+def positive_number(text: str) -> float:
     """A finite number > 0."""
     value = finite_number(text)
     if not value > 0:
@@ -419,7 +428,7 @@ def positive_number(text):
     return value
 
 
-def non_negative_number(text):
+def non_negative_number(text: str) -> float:
     """A finite number >= 0."""
     value = finite_number(text)
     if not value >= 0:
@@ -427,12 +436,12 @@ def non_negative_number(text):
     return value
 
 
-def limit_or_none(text):
+def limit_or_none(text: str) -> int | None:
     """A limit given on the command line: a positive whole number, or 'none' for no limit."""
     return None if text.strip().lower() == "none" else positive_int(text)
 
 
-def assignment(text):
+def assignment(text: str) -> tuple[str, float]:
     """NAME=NUMBER, as --set takes it: (name, number)."""
     name, equals, number = text.partition("=")
     name = name.strip()

@@ -9,11 +9,16 @@ number its forward rule records: the op registry holds it as each op's `second` 
 (autograd.ops), and tests/test_ops.py checks, op by op, that the two give the same numbers.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal, overload
+
 from .ops import OPS
-from .value import Constant, Value, topological_order
+from .value import Constant, Number, Value, topological_order
 
 
-def local_derivatives(node):
+def local_derivatives(node: Value) -> Sequence[Value]:
     """d(node)/d(input) for each input of `node`, as differentiable Values (its op's second
     rule in the registry). NotImplementedError for an op that has none."""
     op = OPS.get(node.op)
@@ -25,7 +30,19 @@ def local_derivatives(node):
     return op.second(node)
 
 
-def grad(output, inputs, create_graph=False):
+@overload
+def grad(
+    output: Value, inputs: Iterable[Value], create_graph: Literal[False] = False
+) -> tuple[float, ...]: ...
+@overload
+def grad(
+    output: Value, inputs: Iterable[Value], create_graph: Literal[True]
+) -> tuple[Value, ...]: ...
+@overload
+def grad(
+    output: Value, inputs: Iterable[Value], create_graph: bool
+) -> tuple[float, ...] | tuple[Value, ...]: ...
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> tuple[Number, ...]:
     """d(output)/d(input) for each of `inputs`, as a tuple; no `.grad` field is touched.
 
     With create_graph=False the gradients are floats. With create_graph=True they are
@@ -41,12 +58,12 @@ def grad(output, inputs, create_graph=False):
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"inputs must be Values, got {type(x).__name__}")
-    grads = {output: Constant(1.0) if create_graph else 1.0}
+    grads: dict[Value, Number] = {output: Constant(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
         g = grads.get(node)
         if g is None or not node.inputs:
             continue
-        local = local_derivatives(node) if create_graph else node.local_grads
+        local: Sequence[Number] = local_derivatives(node) if create_graph else node.local_grads
         for x, dnode_dx in zip(node.inputs, local):
             term = dnode_dx * g
             grads[x] = grads[x] + term if x in grads else term

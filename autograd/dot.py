@@ -9,15 +9,22 @@ and the escaping that makes every label text.
 - `measure` asks `dot` the size of labels, for pictures that must keep one layout.
 """
 
+from __future__ import annotations
+
 import functools
 import html
 import math
 import os
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import graphviz
 
 from .checks import choice
 from .notation import printable
+
+if TYPE_CHECKING:
+    from .files import StrPath
 
 FONT = "Helvetica"
 POSITIVE, NEGATIVE = (67, 147, 195), (214, 96, 77)  # > 0 blue, < 0 red (ColorBrewer RdBu)
@@ -50,16 +57,16 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
     """The Graphviz program `dot` is not installed (or not on PATH); the message says how to
     install it. A subclass of graphviz.ExecutableNotFound, so existing handlers still work."""
 
-    def __init__(self, message=INSTALL_GRAPHVIZ):
+    def __init__(self, message: str = INSTALL_GRAPHVIZ) -> None:
         RuntimeError.__init__(self, message)
 
 
-def _explains_missing_dot(method):
+def _explains_missing_dot(method: Callable[..., Any]) -> Callable[..., Any]:
     """graphviz.Digraph's `method`, raising GraphvizNotFound (with install instructions) where
     the Graphviz program it runs is missing."""
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: Drawing, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
         except graphviz.ExecutableNotFound as e:
@@ -78,7 +85,7 @@ class Drawing(graphviz.Digraph):
     view = _explains_missing_dot(graphviz.Digraph.view)
     unflatten = _explains_missing_dot(graphviz.Digraph.unflatten)  # the program `unflatten`
 
-    def write(self, path, format=None):
+    def write(self, path: StrPath, format: str | None = None) -> StrPath:
         """Render the picture with `dot` and write it to `path`, in the format its suffix names
         (.png, .svg, .pdf, .jpg, .gif) unless `format` is given. Unlike render(), nothing else
         is written or deleted (no .gv file beside it), and the write is atomic and never
@@ -95,12 +102,12 @@ class Drawing(graphviz.Digraph):
         return write_file(path, self.pipe(format="jpg" if format == "jpeg" else format))
 
 
-def check_rankdir(rankdir, allowed=("LR", "TB", "RL", "BT")):
+def check_rankdir(rankdir: str, allowed: Collection[str] = ("LR", "TB", "RL", "BT")) -> str:
     """rankdir, checked to be one of `allowed`."""
     return choice(rankdir, allowed, "rankdir")
 
 
-def grad_colour(g, scale):
+def grad_colour(g: float | None, scale: float) -> str:
     """A fill colour for a gradient: white at 0, towards blue (> 0) or red (< 0) as |g| grows
     to `scale`. The square root makes small gradients visible next to large ones."""
     if not g or not math.isfinite(g) or not scale:
@@ -110,7 +117,7 @@ def grad_colour(g, scale):
     return "#{:02x}{:02x}{:02x}".format(*(round(255 + (c - 255) * t) for c in rgb))
 
 
-def legend_table(entries, columns=4):
+def legend_table(entries: Sequence[tuple[str, str]], columns: int = 4) -> str:
     """A legend: `entries` (colour, text as HTML) as an HTML grid, four to a row. (One plain
     grid, because Graphviz stretches nested tables and spanning cells apart.)"""
     columns = max(1, min(columns, len(entries)))
@@ -124,12 +131,12 @@ def legend_table(entries, columns=4):
     return f'<<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="1">{"".join(rows)}</TABLE>>'
 
 
-def _swatch(colour):
+def _swatch(colour: str) -> str:
     """A small square of colour for a legend."""
     return f'<TD BGCOLOR="{colour}" BORDER="1" WIDTH="12" HEIGHT="12" FIXEDSIZE="TRUE"></TD>'
 
 
-def html_label(text):
+def html_label(text: str) -> str:
     """Plain text as a Graphviz HTML-like label: every character shows as itself (no markup, no
     DOT escape sequences, no attribute can be injected), lines split at '\\n' (a backslash and
     an n, as in DOT). Every label chainrule gives Graphviz is either this or a table built with
@@ -137,26 +144,26 @@ def html_label(text):
     return f"<{lines(text)}>"
 
 
-def lines(text):
+def lines(text: str) -> str:
     """Plain label text (lines separated by DOT's \\n) as HTML-like label text; control
     characters written out (see notation.printable), which Graphviz and SVG cannot carry."""
     return "<BR/>".join(escape(printable(line, math.inf)) for line in text.split("\\n"))
 
 
-def escape(text):
+def escape(text: str) -> str:
     """Text escaped for an HTML-like label: &, < and > as entities, and every backslash
     doubled, because dot still expands escapes such as \\N (the node's name) in HTML-like
     labels, and reads a doubled backslash as one."""
     return html.escape(text, quote=False).replace("\\", "\\\\")
 
 
-def tooltip(text):
+def tooltip(text: str) -> str:
     """A tooltip (a DOT escString, not a label) that shows `text` as it is: backslashes and
     quotes escaped, control characters written out, the length bounded."""
     return graphviz.escape(printable(text, limit=120))
 
 
-def measure(labels):
+def measure(labels: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
     """{(label, fontsize): (width, height) in points} for HTML labels (a node's table, an edge
     label's), from one run of `dot -Tplain` on a graph of unconnected nodes."""
     labels = sorted(labels)

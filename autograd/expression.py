@@ -19,22 +19,25 @@ Every problem, a number too large for a float included, is an ExpressionError na
 column.
 """
 
+from __future__ import annotations
+
 import math
 import re
+from collections.abc import Iterator, Mapping
 
 from .grad_mode import no_grad
-from .ops import OPS
-from .value import Constant, Value, as_value
+from .ops import OPS, Op
+from .value import Constant, Number, Value, as_value
 
 
-def functions():
+def functions() -> dict[str, Op]:
     """{name: op} for the registry's ops that an expression calls by name: 'tanh(x)'. Read
     from the registry at every call, so an op defined with define_op(..., parse=...) is
     included."""
     return {op.parse: op for op in OPS.values() if op.parse and not op.infix}
 
 
-def operators():
+def operators() -> dict[str, Op]:
     """{symbol: op} for the registry's binary operators: + - * / **."""
     return {op.parse: op for op in OPS.values() if op.parse and op.infix}
 
@@ -53,7 +56,7 @@ class ExpressionError(ValueError):
     """An expression that cannot be read, with the position of the offending part. `name` is
     the unknown variable's name where that is the problem (else None)."""
 
-    def __init__(self, message, text, position, name=None):
+    def __init__(self, message: str, text: str, position: int, name: str | None = None) -> None:
         self.text, self.position, self.name = text, position, name
         start = max(0, position - 30)
         excerpt = ("..." if start else "") + text[start : position + 30]
@@ -61,7 +64,7 @@ class ExpressionError(ValueError):
         super().__init__(f"{message} at column {position + 1}: {excerpt!r}")
 
 
-def evaluate(text, variables):
+def evaluate(text: str, variables: Mapping[str, Number]) -> Value:
     """The Value of the expression `text`, with each name in `variables` (name -> number or
     Value) a leaf Value labelled with its name. Raises ExpressionError for anything that is not
     a well-formed expression over those names, the functions() and numbers."""
@@ -88,7 +91,7 @@ def evaluate(text, variables):
     return result
 
 
-def names(text):
+def names(text: str) -> list[str]:
     """The variable names an expression uses, in order of first appearance."""
     found, known = [], functions()
     for kind, token, _ in _tokens(text):
@@ -97,7 +100,7 @@ def names(text):
     return found
 
 
-def _tokens(text):
+def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
     """(kind, text, position) for each token; an ExpressionError at the first unreadable char."""
     position, end = 0, len(text.rstrip())
     while position < end:
@@ -106,7 +109,7 @@ def _tokens(text):
             start = len(text) - len(text[position:].lstrip())
             hint = "; use ** for powers" if text[start] == "^" else ""
             raise ExpressionError(f"unexpected character {text[start]!r}{hint}", text, start)
-        kind = match.lastgroup
+        kind: str = match.lastgroup  # type: ignore[assignment]  # (each alternative is a group)
         yield kind, match.group(kind), match.start(kind)
         position = match.end()
 

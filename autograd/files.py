@@ -24,12 +24,17 @@ system refuses (a missing folder or file, a permission) stays an OSError. Errors
 the user gave, never a temporary one.
 """
 
+from __future__ import annotations
+
 import errno
 import os
 import re
 import secrets
 import stat
 import time
+from typing import TypeAlias
+
+StrPath: TypeAlias = str | os.PathLike[str]  # a path a user names: a str or a pathlib.Path
 
 TEMPORARY_SUFFIX = ".chainrule-tmp"
 _TEMPORARY_MIDDLE = re.compile(r"([0-9]{1,10})-[0-9a-f]{8}")  # "<pid>-<random>", as write_file
@@ -45,7 +50,7 @@ _KINDS = (
 )
 
 
-def kind(mode):
+def kind(mode: int) -> str:
     """What a stat mode describes, in words: 'a regular file', 'a FIFO (named pipe)', ..."""
     if stat.S_ISREG(mode):
         return "a regular file"
@@ -55,7 +60,7 @@ def kind(mode):
     return "not a regular file"
 
 
-def check_target(path, what="the output"):
+def check_target(path: StrPath, what: str = "the output") -> str:
     """The real path (symlinks resolved) that writing to `path` would replace, after checking that
     it is a regular file or does not exist yet. ValueError where it is something else (naming
     `path` and what it is), FileNotFoundError where its folder does not exist, another OSError
@@ -82,7 +87,9 @@ def check_target(path, what="the output"):
     return target
 
 
-def write_file(path, data, what="the output"):
+def write_file(
+    path: StrPath, data: str | bytes | bytearray | memoryview, what: str = "the output"
+) -> StrPath:
     """Write `data` (bytes, or str as UTF-8) to `path` atomically (see the module docstring).
 
     ValueError where `path` is not a regular file or a new path; OSError (naming `path`) where
@@ -123,7 +130,7 @@ def write_file(path, data, what="the output"):
     return path
 
 
-def read_file(path, max_bytes, what="the file"):
+def read_file(path: StrPath, max_bytes: int, what: str = "the file") -> bytes:
     """The bytes of the regular file at `path` (symlinks followed), refusing with a ValueError,
     before reading, anything that is not a regular file and any file of more than `max_bytes`
     bytes. OSError (FileNotFoundError, PermissionError, ...) where it cannot be opened."""
@@ -167,7 +174,7 @@ def _too_large(what, where, size, max_bytes):
     )
 
 
-def _about(error, path):
+def _about(error: OSError, path: StrPath) -> OSError:
     """The OSError `error` reported for the user's `path` (not for a temporary file)."""
     if error.errno is None:  # made without an errno: its message is all there is
         return error

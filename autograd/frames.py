@@ -9,17 +9,24 @@ Every series is bounded before any drawing: it draws every node once per step, s
 chain's frames grow quadratically; see MAX_STEP_NODES and MAX_FRAME_NODES.
 """
 
+from __future__ import annotations
+
 import html
 import io
-from collections import namedtuple
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .checks import limit, number
-from .dot import measure
-from .files import check_target, write_file
+from .dot import Drawing, measure
+from .files import StrPath, check_target, write_file
 from .graph import MAX_NODES, MAX_WIDTH, Picture, grad_scale
-from .steps import Step, backward_steps
+from .steps import Pass, Step, backward_steps
 from .value import Value
+from .writer import CellKey
+
+if TYPE_CHECKING:
+    from ipywidgets import VBox
 
 # A series of step pictures draws every node once per step. For draw_steps (what step_through
 # shows, one SVG at a time) the cost is the DOT text and one `dot` run that measures every label
@@ -30,16 +37,16 @@ MAX_FRAME_NODES = 300  # save_frames: steps x nodes per picture (about 6 s)
 
 
 def draw_steps(
-    steps,
+    steps: Iterable[Step],
     rankdir: str = "LR",
     show_local_grads: bool = False,
-    highlight=(),
+    highlight: Value | Iterable[Value] = (),
     max_nodes: int | None = MAX_NODES,
     digits: int = 4,
     legend: bool = True,
     max_total_nodes: int | None = MAX_STEP_NODES,
     max_width: int | None = MAX_WIDTH,
-) -> list:
+) -> list[Drawing]:
     """One picture per step of a backward pass (`list(backward_steps(root))`), all with the
     same layout, size and gradient colour scale, so that moving from one to the next shows
     only what the step changed. (Each node and edge label gets the largest size it takes in
@@ -52,10 +59,13 @@ def draw_steps(
     steps = list(steps)
     if not steps:
         raise ValueError("draw_steps() needs at least one step (a root without inputs has none)")
-    run = steps[0].run if isinstance(steps[0], Step) else None
+    mixed = "draw_steps() needs steps of one backward pass (backward_steps())"
+    if not isinstance(steps[0], Step):
+        raise ValueError(mixed)
+    run = steps[0].run
     for s in steps:
         if not isinstance(s, Step) or s.run is not run:
-            raise ValueError("draw_steps() needs steps of one backward pass (backward_steps())")
+            raise ValueError(mixed)
     check_step_work(run, len(steps), max_total_nodes, "draw_steps")
     root = run.root
     scale = grad_scale(run.grads(), root)  # the colour scale of the finished pass
@@ -73,7 +83,7 @@ def draw_steps(
         )
         for s in steps
     ]
-    variants = {}  # element -> every label it takes in some picture
+    variants: dict[CellKey, set[tuple[str, str]]] = {}  # element -> every label it takes
     for picture in pictures:
         for key, label in picture.labels_to_measure():
             variants.setdefault(key, set()).add(label)
@@ -85,7 +95,7 @@ def draw_steps(
     return [picture.drawing(legend, sizes) for picture in pictures]
 
 
-def check_step_work(run, n_steps, max_total_nodes, caller):
+def check_step_work(run: Pass, n_steps: int, max_total_nodes: int | None, caller: str) -> None:
     """ValueError, before any drawing, where n_steps pictures of run's graph would draw more
     than `max_total_nodes` nodes in all (None: no limit)."""
     max_total_nodes = limit(max_total_nodes, "max_total_nodes")
@@ -104,11 +114,14 @@ def check_step_work(run, n_steps, max_total_nodes, caller):
     )
 
 
-Frames = namedtuple("Frames", "pngs gif")
-Frames.__doc__ = "What save_frames() wrote: the PNG files, one per step, and the GIF (or None)."
+class Frames(NamedTuple):
+    """What save_frames() wrote: the PNG files, one per step, and the GIF (or None)."""
+
+    pngs: list[Path]
+    gif: Path | None
 
 
-def step_through(root: Value, **draw_kwargs):
+def step_through(root: Value, **draw_kwargs: Any) -> VBox | None:
     """Step through root's backward pass in Jupyter: a slider (and a play button) moves through
     the steps, showing each step's picture and arithmetic. Changes no `.grad` (see the module
     docstring), so running the cell again shows the same pass. Without ipywidgets (the `widgets`
@@ -160,11 +173,11 @@ def _slider(widgets, steps, pictures):
 
 def save_frames(
     root: Value,
-    directory,
+    directory: StrPath,
     gif: str | None = "backprop.gif",
     seconds: float = 1.5,
     max_total_nodes: int | None = None,
-    **draw_kwargs,
+    **draw_kwargs: Any,
 ) -> Frames:
     """Write root's backward pass into `directory`: one PNG per step (step_01.png, ...), all
     the same size and layout, and an animated GIF of them (gif=None: no GIF), `seconds` per

@@ -5,11 +5,18 @@ inside. A decorated generator function gets the mode while its body runs, each t
 resumed, and never while it is suspended: the caller's mode stays the caller's.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
+from collections.abc import Callable
 from contextlib import ContextDecorator
+from typing import Any, Literal, TypeVar
 
 from .value import pop_grad_mode, push_grad_mode
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_Mode = TypeVar("_Mode", bound="_GradMode")
 
 
 class _GradMode(ContextDecorator):
@@ -17,15 +24,15 @@ class _GradMode(ContextDecorator):
 
     enabled = True
 
-    def __enter__(self):
+    def __enter__(self: _Mode) -> _Mode:
         push_grad_mode(self.enabled)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         pop_grad_mode()
         return False
 
-    def __call__(self, func):
+    def __call__(self, func: _F) -> _F:
         """Decorate `func`; a generator function gets the mode only while it runs."""
         if inspect.isgeneratorfunction(func):
             return _generator_in_mode(type(self), func)

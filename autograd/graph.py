@@ -13,8 +13,11 @@ need the Graphviz program `dot`; without it they raise GraphvizNotFound, which s
 install it. Step series (draw_steps, save_frames, step_through) are in autograd.frames.
 """
 
+from __future__ import annotations
+
 import math
 import textwrap
+from collections.abc import Iterable, Iterator, Mapping
 
 from .checks import choice, integer, limit
 from .dot import (
@@ -24,7 +27,7 @@ from .dot import (
 from .notation import fmt, formula, names, unit_of
 from .steps import Pass, Step
 from .value import HOOKS, Constant, Parameter, Value, topological_order
-from .writer import DotWriter
+from .writer import CellKey, DotWriter, Sizes
 
 # The default limit, measured on a 2-core machine with Graphviz 2.43 (time for `dot` to SVG,
 # what Jupyter shows): chains, wide sums and MLP graphs of ~500 nodes take 0.1-0.3 s and
@@ -43,10 +46,10 @@ def draw(
     rankdir: str = "LR",
     show_grad: bool = True,
     show_local_grads: bool = False,
-    highlight=(),
+    highlight: Value | Iterable[Value] = (),
     max_nodes: int | None = MAX_NODES,
     collapse: str | None = None,
-    step=None,
+    step: Step | None = None,
     digits: int = 4,
     legend: bool = True,
     max_width: int | None = MAX_WIDTH,
@@ -95,7 +98,7 @@ def draw(
 HOOKS["draw"] = draw  # Step.draw(), an alias of it
 
 
-def role(v, root):
+def role(v: Value, root: Value) -> str:
     """'output', 'constant', 'intermediate', 'parameter' or 'input': what colour v is drawn in."""
     if v is root:
         return "output"
@@ -106,7 +109,7 @@ def role(v, root):
     return "parameter" if isinstance(v, Parameter) else "input"
 
 
-def grad_scale(grads, root):
+def grad_scale(grads: Mapping[Value, float], root: Value) -> float:
     """The |grad| that gets the darkest shade: the largest, leaving out the root's (which is
     1 and would make every other gradient pale)."""
     others = [abs(g) for v, g in grads.items() if v is not root and math.isfinite(g)]
@@ -122,19 +125,19 @@ class Picture:
 
     def __init__(
         self,
-        root,
+        root: Value,
         *,
-        rankdir="LR",
-        show_grad=True,
-        show_local_grads=False,
-        highlight=(),
-        max_nodes=MAX_NODES,
-        collapse=None,
-        step=None,
-        digits=4,
-        scale=None,
-        max_width=MAX_WIDTH,
-    ):
+        rankdir: str = "LR",
+        show_grad: bool = True,
+        show_local_grads: bool = False,
+        highlight: Value | Iterable[Value] = (),
+        max_nodes: int | None = MAX_NODES,
+        collapse: str | None = None,
+        step: Step | None = None,
+        digits: int = 4,
+        scale: float | None = None,
+        max_width: int | None = MAX_WIDTH,
+    ) -> None:
         """The arguments are draw()'s; `scale` fixes the gradient colour scale (draw_steps
         gives every step the one of the finished pass)."""
         if not isinstance(root, Value):
@@ -156,7 +159,10 @@ class Picture:
         # they were right after `step`; leaves' stored .grad only where it differs (held)
         self.step = step
         self.show_grad = show_grad or step is not None
-        self.grads, self.received, self.pending, self.held = {}, {}, set(), {}
+        self.grads: dict[Value, float] = {}
+        self.received: dict[Value, list[float]] = {}
+        self.pending: set[Value] = set()
+        self.held: dict[Value, float] = {}
         if step is not None:
             self._check_step(step)
             self.grads, self.received, self.pending = step.state()
@@ -167,12 +173,12 @@ class Picture:
         self.scale = grad_scale(self.grads, root) if scale is None else scale
         self.names = names(self.order, self.digits)
         self.roles = {v: role(v, root) for v in self.order}
-        self.uses = {}  # how many edges leave each Value (x * x: two)
+        self.uses: dict[Value, int] = {}  # how many edges leave each Value (x * x: two)
         for v in self.order:
             for x in v.inputs:
                 self.uses[x] = self.uses.get(x, 0) + 1
 
-    def _checked_highlight(self, highlight):
+    def _checked_highlight(self, highlight: Value | Iterable[Value]) -> set[Value]:
         if isinstance(highlight, Value):
             highlight = (highlight,)
         try:
@@ -191,7 +197,7 @@ class Picture:
                 )
         return set(highlight)
 
-    def _groups(self):
+    def _groups(self) -> dict[Value, tuple[str | int, ...]]:
         """Each collapsed Value's box: ('neuron', l, j) or ('layer', l)."""
         if self.collapse is None:
             return {}
@@ -201,12 +207,12 @@ class Picture:
             if unit is not None
         }
 
-    def node_count(self):
+    def node_count(self) -> int:
         """How many nodes the picture has: Values, operations and collapsed boxes."""
         drawn = [v for v in self.order if v not in self.group]
         return len(drawn) + sum(1 for v in drawn if v.inputs) + len(set(self.group.values()))
 
-    def _check_size(self, max_nodes):
+    def _check_size(self, max_nodes: int | None) -> None:
         count = self.node_count()
         if max_nodes is None or count <= max_nodes:
             return
@@ -225,7 +231,7 @@ class Picture:
             + "."
         )
 
-    def _check_step(self, step):
+    def _check_step(self, step: Step) -> None:
         if not isinstance(step, Step):
             raise TypeError(f"step must come from backward_steps(), got {type(step).__name__}")
         if self.collapse is not None:
@@ -238,14 +244,15 @@ class Picture:
                 "draw(step.root, step=step), or step.draw()"
             )
 
-    def f(self, x):
+    def f(self, x: float) -> str:
         """x as this picture writes numbers."""
         return fmt(x, self.digits)
 
-    def title(self):
+    def title(self) -> str:
         """The step's text above its picture, in lines of at most TITLE_WIDTH characters
-        (separated by DOT's \\n)."""
-        step, g = self.step, self.f(self.step.grad)
+        (separated by DOT's \\n): for a picture of a step only."""
+        step: Step = self.step  # type: ignore[assignment]  # (not None: a step's picture)
+        g = self.f(step.grad)
         name, made = self.names[step.node], formula(step.node, self.names)
         what = name if name == made else f"{name} = {made}"
         text = (
@@ -254,7 +261,7 @@ class Picture:
         )
         return "\\n".join(textwrap.wrap(text, TITLE_WIDTH, break_long_words=False))
 
-    def edge_texts(self, v):
+    def edge_texts(self, v: Value) -> list[str]:
         """The label of each edge x -> op(v): the chain-rule term on the step's edges, the
         local derivative with show_local_grads, else nothing. An edge from a constant has
         none: nothing trains a constant, so what reaches it says nothing."""
@@ -269,7 +276,7 @@ class Picture:
             return [""] * len(v.inputs)
         return ["" if isinstance(x, Constant) else t for x, t in zip(v.inputs, texts)]
 
-    def sum_text(self, v):
+    def sum_text(self, v: Value) -> str:
         """'t1 + t2 − t3 …': the contributions v has received so far in this pass (… while more
         will come). Whatever v.grad held before the pass is not one of them (see `held`)."""
         terms = self.received[v]
@@ -284,16 +291,16 @@ class Picture:
             text += " …"
         return text
 
-    def outlined(self, v):
+    def outlined(self, v: Value) -> bool:
         """Whether v's box is outlined: highlighted, or the step's node."""
         return v in self.highlight or (self.step is not None and v is self.step.node)
 
-    def labels_to_measure(self):
+    def labels_to_measure(self) -> Iterator[tuple[CellKey, tuple[str, str]]]:
         """(element, (label, fontsize)) for each cell that a series of step pictures gives one
         fixed size: a Value's grad, an edge's label and the title, each as a one-cell table."""
         return DotWriter(self, sizes={}).sized_labels()
 
-    def drawing(self, legend=True, sizes=None):
+    def drawing(self, legend: bool = True, sizes: Sizes | None = None) -> Drawing:
         """The picture as a Drawing. `sizes` (element -> (width, height) in points, from
         autograd.frames) fixes the size of cells, so that every step has one layout."""
         return DotWriter(self, sizes or {}).drawing(legend)

@@ -15,12 +15,16 @@ pictures, step texts and nn's labels share.
   registry (autograd.ops).
 """
 
+from __future__ import annotations
+
 import html
 import math
 import re
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from .ops import OPS
-from .value import Constant
+from .value import Constant, Value
 
 MAX_LABEL = 40  # characters of a label shown in a picture or a step text; longer ones end in '…'
 MAX_FORMULA_NAME = 16  # an unlabelled node is named by its formula up to this length, else #k
@@ -28,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UNIT = re.compile(r"(?:w\[(\d+)\]\[(\d+)\]\[\d+\]|[bza]\[(\d+)\]\[(\d+)\])")
 
 
-def fmt(x, digits=4):
+def fmt(x: float, digits: int = 4) -> str:
     """x with `digits` significant digits, short: 2.0 -> '2', 0.000123 -> '0.000123',
     123456.0 -> '1.235e5'."""
     if x == 0:
@@ -42,25 +46,27 @@ def fmt(x, digits=4):
     return text
 
 
-def printable(text, limit=MAX_LABEL):
+def printable(text: str, limit: float = MAX_LABEL) -> str:
     """A user's text as a picture or a step text shows it: control characters written as
     escapes (a newline as \\n, ESC as \\x1b), and at most `limit` characters, the rest replaced
     by '…'. This keeps what is shown readable and its size bounded whatever a label holds
     (escaping for Graphviz is autograd.dot's job)."""
     text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:  # always, for limit=math.inf (no limit)
+        return text
+    return text[: limit - 1] + "…"  # type: ignore[index]  # a finite limit is an int
 
 
-class Names(dict):
+class Names(dict[Value, str]):
     """{node: name}, knowing which names are infix formulas ('x + y'): `compound`, the nodes
     whose names need parentheses inside another formula."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.compound = set()
+        self.compound: set[Value] = set()
 
 
-def names(order, digits=4):
+def names(order: Iterable[Value], digits: int = 4) -> Names:
     """{v: name} for every node of a graph, given in topological order: its label (see
     `printable`), its number if it is a constant, the formula of what it computes where that is
     short ('x × w', 'tanh(z)', '(x + y)^2', at most MAX_FORMULA_NAME characters), else #1, #2,
@@ -85,13 +91,13 @@ def names(order, digits=4):
     return result
 
 
-def label(symbol, *indices):
+def label(symbol: str, *indices: int) -> str:
     """An nn label in the seeds' notation: label('w', 1, 3, 0) is 'w[1][3][0]', label('b', 2,
     0) is 'b[2][0]', label('x', 1) is 'x[1]', label('z') is 'z'."""
     return symbol + "".join(f"[{i}]" for i in indices)
 
 
-def unit_of(text):
+def unit_of(text: str) -> tuple[int, int] | None:
     """(l, j) for a label of unit j of layer l: w[l][j][i], b[l][j], z[l][j] or a[l][j]; else
     None."""
     match = _UNIT.fullmatch(text)
@@ -101,7 +107,7 @@ def unit_of(text):
     return int(l), int(j)
 
 
-def op_text(v):
+def op_text(v: Value) -> str:
     """The text of v's operation node in a picture: its symbol, the same way for every op
     ('×', '−', '÷', 'tanh', '^2', 'Σ'). Which operand is which, where the order matters, the
     value's name says ('x − y'), and the edges come in operand order."""
@@ -109,7 +115,7 @@ def op_text(v):
     return printable(v.op) if op is None else op.symbol_of(v)
 
 
-def formula(v, names, compound=None):
+def formula(v: Value, names: Mapping[Value, str], compound: Collection[Value] | None = None) -> str:
     """How v was made, in words, in the names of `names` (each input to its name): 'x × w',
     'tanh(z)', 'x^2', 'Σ w·x + b'. Inputs in `compound` (named by an infix formula; by default
     names.compound, where names() made them) get parentheses where the op writes its operands
@@ -129,8 +135,8 @@ class Report:
     itself, not a one-line repr, when a cell's value is one (gradcheck's, crosscheck_graph's,
     nn.crosscheck's)."""
 
-    def _repr_pretty_(self, printer, cycle):
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         return f"<pre>{html.escape(str(self))}</pre>"

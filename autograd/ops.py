@@ -23,11 +23,20 @@ expression parser (and so `chainrule graph`) `parse`, pictures and step texts `s
     y = cube(Value(2.0))            # Value(data=8.0): a node with op "cube"
 """
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from __future__ import annotations
 
-from .value import Constant, Value, as_value, record, total, weighted_sum
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from .value import Constant, Number, Value, as_value, record, total, weighted_sum
+
+# The rules an op's record holds (see Op): its local derivatives as Values, its PyTorch form
+# (torch, the input tensors, node.params) -> a tensor, and a formula (node, operand names) -> str.
+SecondRule: TypeAlias = Callable[[Value], Sequence[Value]]
+TorchRule: TypeAlias = Callable[[Any, Sequence[Any], tuple[Any, ...]], Any]
+Written: TypeAlias = Callable[[Value, Sequence[str]], str]
 
 
 @dataclass(frozen=True)
@@ -36,41 +45,41 @@ class Op:
 
     name: str
     arity: int | None  # None: any number of inputs
-    apply: Callable  # (*inputs, *params) -> the Value
-    second: Callable | None  # (node) -> d(node)/d(input) per input, as differentiable Values
-    torch: Callable | None  # (torch, input tensors, params) -> the tensor
+    apply: Callable[..., Value]  # (*inputs, *params) -> the Value
+    second: SecondRule | None  # (node) -> d(node)/d(input) per input, as differentiable Values
+    torch: TorchRule | None  # (torch, input tensors, params) -> the tensor
     symbol: str  # a picture's operation node: '×', 'tanh', '^{n}' ({name}: a parameter)
-    written: str | Callable  # a formula: '{0} × {1}', 'tanh({0})', or (node, operands) -> str
-    params: tuple = ()  # the parameters' names, in the order of node.params
+    written: str | Written  # a formula: '{0} × {1}', 'tanh({0})', or (node, operands) -> str
+    params: tuple[str, ...] = ()  # the parameters' names, in the order of node.params
     infix: bool = False  # a binary operator, written between its operands
     commutative: bool = True  # where False, a picture names the operands: 'x − y'
     parse: str | None = None  # its name in a typed expression ('tanh', '+'), if it has one
 
     @property
-    def delimits_operands(self):
+    def delimits_operands(self) -> bool:
         """Whether the formula writes each operand between delimiters ('tanh({0})', '|{0}|'),
         so that a compound operand needs no parentheses of its own."""
         written = self.written
         return callable(written) or ("{0}" in written and any(f"{c}{{0}}" in written for c in "(|"))
 
-    def __call__(self, *inputs, **params):
+    def __call__(self, *inputs: Number, **params: Any) -> Value:
         return self.apply(*inputs, *params.values())
 
-    def symbol_of(self, node):
+    def symbol_of(self, node: Value) -> str:
         """This op's symbol for `node`, its parameters filled in ('^2' for x ** 2)."""
         return self.symbol.format(**dict(zip(self.params, node.params)))
 
-    def formula(self, node, operands):
+    def formula(self, node: Value, operands: Sequence[str]) -> str:
         """How `node` was made, its inputs named `operands`: 'x × w', 'tanh(z)'."""
         if callable(self.written):
             return self.written(node, operands)
         return self.written.format(*operands, **dict(zip(self.params, node.params)))
 
 
-OPS = {}
+OPS: dict[str, Op] = {}
 
 
-def register(op):
+def register(op: Op) -> Op:
     """Add `op` to OPS (a ValueError if its name is taken); returns it."""
     if not isinstance(op, Op):
         raise TypeError(f"register() takes an Op, got {type(op).__name__}")
@@ -81,8 +90,16 @@ def register(op):
 
 
 def define_op(
-    name, forward, *, second=None, torch=None, symbol=None, parse=None, params=(), arity=1
-):
+    name: str,
+    forward: Callable[..., tuple[float, Sequence[float]]],
+    *,
+    second: SecondRule | None = None,
+    torch: TorchRule | None = None,
+    symbol: str | None = None,
+    parse: str | None = None,
+    params: Iterable[str] = (),
+    arity: int = 1,
+) -> Op:
     """A new scalar operation, registered, that every part of chainrule handles; call the
     returned Op to apply it: op(x) (or op(x, y) for arity 2, op(x, slope=0.1) with params).
 
@@ -101,7 +118,7 @@ def define_op(
         raise TypeError(f"forward must be a function of the inputs' data, got {forward!r}")
     params = tuple(params)
 
-    def apply(*args):
+    def apply(*args: Any) -> Value:
         if len(args) != arity + len(params):
             raise TypeError(
                 f"{name} takes {arity} input{'s' if arity != 1 else ''}"
@@ -364,14 +381,14 @@ def _cos(x):
     return math.cos(x), (-math.sin(x),)
 
 
-sin = define_op(
+sin: Op = define_op(
     "sin",
     _sin,
     second=lambda node: (cos(node.inputs[0]),),
     torch=lambda t, xs, p: t.sin(xs[0]),
     parse="sin",
 )
-cos = define_op(
+cos: Op = define_op(
     "cos",
     _cos,
     second=lambda node: (-sin(node.inputs[0]),),

@@ -20,12 +20,15 @@ A quantity agrees when |engine - torch| <= tol (1 + |torch|); equal infinities a
 torch is imported only when this runs (see INSTALL_TORCH).
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from .checks import number
 from .notation import Report
 from .ops import OPS
-from .value import topological_order
+from .value import Value, topological_order
 
 # How to get PyTorch, for every message that needs it (chainrule is installed from a clone; it
 # is not published as a package): the `torch` extra, the CPU build that `make test` installs.
@@ -39,24 +42,26 @@ TORCH_MISSING = f"crosscheck_graph needs PyTorch. {INSTALL_TORCH}"
 class Mismatch:
     """One number on which the engine and torch disagree."""
 
-    def __init__(self, index, node, quantity, engine, torch, error):
+    def __init__(
+        self, index: int, node: Value, quantity: str, engine: float, torch: float, error: float
+    ) -> None:
         self.index = index  # the node's position in topological_order(root)
         self.node = node
         self.quantity = quantity  # "value", "local_grads[i]" or "grad"
         self.engine, self.torch, self.error = engine, torch, error
 
     @property
-    def label(self):
+    def label(self) -> str:
         return self.node.label
 
     @property
-    def op(self):
+    def op(self) -> str:
         return self.node.op
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Mismatch {self}>"
 
-    def __str__(self):
+    def __str__(self) -> str:
         name = self.node.label or "(no label)"
         op = f"op {self.node.op!r}" if self.node.op else "a leaf"
         return (
@@ -68,7 +73,9 @@ class Mismatch:
 class GraphReport(Report):
     """The node-by-node comparison of a recorded graph with its PyTorch replay."""
 
-    def __init__(self, order, mismatches, max_abs_error, tol):
+    def __init__(
+        self, order: list[Value], mismatches: list[Mismatch], max_abs_error: float, tol: float
+    ) -> None:
         self.order = order
         self.n_nodes = len(order)
         self.mismatches = mismatches
@@ -77,13 +84,13 @@ class GraphReport(Report):
         self.max_abs_error = max_abs_error
         self.tol = tol
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<GraphReport {self.n_nodes} nodes: ok={self.ok}, "
             f"max_abs_error={self.max_abs_error:.3g}>"
         )
 
-    def __str__(self):
+    def __str__(self) -> str:
         head = (
             f"crosscheck_graph: {self.n_nodes} nodes replayed in PyTorch float64; values, local "
             f"derivatives and gradients compared (tol={self.tol:g}); largest error "
@@ -99,7 +106,7 @@ class GraphReport(Report):
         return "\n".join(lines)
 
 
-def crosscheck_graph(root, tol=1e-10):
+def crosscheck_graph(root: Value, tol: float = 1e-10) -> GraphReport:
     """Replay the graph that made `root` in PyTorch float64 and compare every node's value,
     local derivatives and gradient with the engine's: a GraphReport.
 
@@ -119,13 +126,14 @@ def crosscheck_graph(root, tol=1e-10):
         for node in order:
             node.grad = 0.0  # leaves accumulate: start from 0 to read d(root)/d(leaf)
         root.backward()
-        engine_grads = [node.grad for node in order]
+        # (floats: each was set to 0.0 above, then added to by backward())
+        engine_grads: list[float] = [node.grad for node in order]  # type: ignore[misc]
     finally:
         for node, grad in zip(order, saved):
             node.grad = grad
 
     with torch.enable_grad():
-        tensors = {}
+        tensors: dict[Value, Any] = {}
         for node in order:
             if node.inputs:
                 t = _apply(torch, node, [tensors[x] for x in node.inputs])
@@ -136,7 +144,9 @@ def crosscheck_graph(root, tol=1e-10):
         tensors[root].backward()
         local = [_torch_local_grads(torch, node) for node in order]
 
-    forward, backward, largest = [], [], 0.0
+    forward: list[Mismatch] = []
+    backward: list[Mismatch] = []
+    largest = 0.0
     for i, node in enumerate(order):
         t = tensors[node]
         torch_grad = 0.0 if t.grad is None else t.grad.item()
@@ -180,7 +190,8 @@ def _check_op(node, order):
 
 def _apply(torch, node, inputs):
     """The node's op on torch tensors (one per input, in the node's input order)."""
-    return OPS[node.op].torch(torch, inputs, node.params)
+    rule = OPS[node.op].torch  # (never None here: _check_op saw to it)
+    return rule(torch, inputs, node.params)  # type: ignore[misc]
 
 
 def _torch_local_grads(torch, node):

@@ -29,9 +29,12 @@ from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
-from typing import TypeAlias, Union
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from .checks import real
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 Number: TypeAlias = Union["Value", float]  # an operand: a Value or a real number (int too)
 
@@ -42,12 +45,21 @@ class Value:
     __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
 
+    data: float
+    grad: float | None
+    inputs: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    op: str
+    params: tuple[Any, ...]
+    label: str
+
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = real(data)
-        if self.data is None:
+        number = real(data)
+        if number is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
+        self.data = number
         self.grad = 0.0  # d(root)/d(self), filled in by root.backward(); None: none yet
         self.inputs = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads = ()  # d(self)/d(input) for each input, same order
@@ -71,16 +83,16 @@ class Value:
     # Ordering compares the numbers and gives a bool, so max(values) and sorted(values) work.
     # == stays identity (no __eq__): a Value is a node, hashed by identity, a key of dicts and
     # sets (the graph walk's visited set); compare numbers with x.data == y.data.
-    def __lt__(self, other) -> bool:
+    def __lt__(self, other: Number) -> bool:
         return self.data < _data_of(other)
 
-    def __le__(self, other) -> bool:
+    def __le__(self, other: Number) -> bool:
         return self.data <= _data_of(other)
 
-    def __gt__(self, other) -> bool:
+    def __gt__(self, other: Number) -> bool:
         return self.data > _data_of(other)
 
-    def __ge__(self, other) -> bool:
+    def __ge__(self, other: Number) -> bool:
         return self.data >= _data_of(other)
 
     # ---- arithmetic: each op is its forward rule followed by its local derivatives ----
@@ -180,12 +192,12 @@ class Value:
         return record(z, (self,), (1.0,), "relu")  # z > 0, or nan: nan stays nan (PyTorch too)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        z, slope = self.data, real(slope)
-        if slope is None:
+        z, s = self.data, real(slope)
+        if s is None:
             raise TypeError("leaky_relu's slope must be a real number")
         if z > 0:
-            return record(z, (self,), (1.0,), "leaky_relu", (slope,))
-        return record(slope * z, (self,), (slope,), "leaky_relu", (slope,))
+            return record(z, (self,), (1.0,), "leaky_relu", (s,))
+        return record(s * z, (self,), (s,), "leaky_relu", (s,))
 
     def softplus(self) -> Value:
         z = self.data  # log(1 + e^z), written so that it cannot overflow
@@ -208,20 +220,22 @@ class Value:
             if node.inputs:  # (only the root can be a leaf here)
                 node.grad = 0.0
         self.grad = (0.0 if self.grad is None else self.grad) + 1.0
-        for node in reversed(order):
+        for node in reversed(order):  # (each one's grad is a float: the root's, or reset above)
             grad, local_grads = node.grad, node.local_grads
             if grad == 0.0 and math.isfinite(sum(local_grads)):
                 continue  # every dL/dx would grow by 0 * finite = 0 (dead relus, met margins)
             i = 0  # an index, not zip(): 2.4x faster on one- and two-input nodes (measured)
             try:  # (free unless it raises)
                 for x in node.inputs:
-                    x.grad += local_grads[i] * grad  # chain rule: dL/dx += dnode/dx * dL/dnode
+                    # chain rule: dL/dx += dnode/dx * dL/dnode (grad is a float: see above)
+                    x.grad += local_grads[i] * grad  # type: ignore[operator]  # None: below
                     i += 1
             except TypeError:  # x.grad is None, "no gradient yet" (zero_grad(set_to_none=True))
                 for x, dnode_dx in zip(node.inputs[i:], local_grads[i:]):
-                    x.grad = (0.0 if x.grad is None else x.grad) + dnode_dx * grad
+                    held = 0.0 if x.grad is None else x.grad
+                    x.grad = held + dnode_dx * grad  # type: ignore[operator]  # grad: a float
 
-    def backward_steps(self):
+    def backward_steps(self) -> Iterator[Any]:  # of autograd.steps.Step (which imports value)
         """An alias of autograd.backward_steps(self): the same backward pass, one node per step,
         as a view that changes no .grad (autograd.steps, which value.py does not import: it
         fills HOOKS when `import autograd` loads it)."""
@@ -241,13 +255,20 @@ class Parameter(Value):
     __slots__ = ()
 
 
-HOOKS = {}  # what modules above lend the ones below: "backward_steps" (steps), "draw" (graph)
+# what modules above lend the ones below: "backward_steps" (steps), "draw" (graph)
+HOOKS: dict[str, Callable[..., Any]] = {}
 
 
 _new = object.__new__
 
 
-def record(data, inputs, local_grads, op, params=()):
+def record(
+    data: float,
+    inputs: tuple[Value, ...],
+    local_grads: tuple[float, ...],
+    op: str,
+    params: tuple[Any, ...] = (),
+) -> Value:
     """The Value an operation returns: `data`, with its `inputs`, the local derivatives
     d(data)/d(input) in the same order, the op's name (a key of autograd.ops.OPS) and its
     parameters. Inside `no_grad()` it is a leaf that remembers nothing. Every op ends here, so
@@ -316,37 +337,37 @@ def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Numbe
                 f"each row of W needs as many weights as inputs, got {len(w)} and {len(x)}"
             )
         try:  # fast path: w is a row of Values (a layer's weights)
-            wd = [v.data for v in w]
-            z = sum(map(mul, wd, xd), b_j.data)
+            wd = [v.data for v in w]  # type: ignore[union-attr]  # numbers: AttributeError
+            z = sum(map(mul, wd, xd), b_j.data)  # type: ignore[union-attr]  # (likewise)
             if type(z) is not float:
                 raise TypeError
         except (AttributeError, TypeError):  # numbers become Constants; anything else: TypeError
             w, b_j = _values(w), as_value(b_j)
             wd = [v.data for v in w]
             z = sum(map(mul, wd, xd), b_j.data)
-        zs.append(record(z, (*w, *x, b_j), (*xd, *wd, 1.0), "linear"))
+        zs.append(record(z, (*w, *x, b_j), (*xd, *wd, 1.0), "linear"))  # type: ignore[arg-type]
     return zs
 
 
-def _values(xs):
+def _values(xs: Sequence[Number]) -> Sequence[Value]:
     """xs as a sequence of Values (numbers become Constants), checked in one C-level pass."""
     if all(map(isinstance, xs, repeat(Value))):
-        return xs
+        return xs  # type: ignore[return-value]  # every item is a Value
     return [as_value(v) for v in xs]
 
 
 def total(terms: Iterable[Number]) -> Value:
     """terms[0] + terms[1] + ... as ONE node (op 'sum'): d(sum)/d(term) = 1 for every term."""
-    terms = [as_value(t) for t in terms]
-    if not terms:
+    values = [as_value(t) for t in terms]
+    if not values:
         return Constant(0.0)
     try:
-        data = math.fsum(t.data for t in terms)  # exact: the sum does not depend on the order
+        data = math.fsum(t.data for t in values)  # exact: the sum does not depend on the order
     except OverflowError:
         data = math.inf  # record() raises the policy's OverflowError (all terms are finite)
     except ValueError:  # inf - inf
         data = math.nan
-    return record(data, tuple(terms), (1.0,) * len(terms), "sum")
+    return record(data, tuple(values), (1.0,) * len(values), "sum")
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
@@ -356,11 +377,13 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     deterministic: it depends only on the graph and the order of each node's inputs.
     With leaves=False, nodes without inputs are left out (backward() has nothing to do there).
     """
-    order, visited, stack = [], set(), [root]
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # marker: every input of the node below it has been emitted
-            order.append(stack.pop())
+            order.append(stack.pop())  # type: ignore[arg-type]  # the node below its marker
         elif node not in visited:
             visited.add(node)
             stack.append(node)
@@ -381,7 +404,8 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 # ContextVar holds (enabled, the mode outside it): entering a block pushes, leaving pops, so
 # nested blocks restore exactly. `_switched` counts the blocks open in all threads; while it is 0
 # (nearly always) an operation skips the ContextVar. The with-blocks are in autograd.grad_mode.
-_mode = ContextVar("autograd_grad_mode", default=(True, None))
+_Mode: TypeAlias = "tuple[bool, _Mode | None]"  # (enabled, the mode outside it)
+_mode: ContextVar[_Mode] = ContextVar("autograd_grad_mode", default=(True, None))
 _switched = 0
 _switched_lock = threading.Lock()
 

@@ -4,6 +4,11 @@ clusters, collapsed boxes, edges with their labels, the legend. In a step series
 takes the fixed size autograd.frames measured, so that every step has one layout.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
 from .dot import (
     ACTIVE_TEXT,
     EDGE,
@@ -20,8 +25,48 @@ from .dot import (
     legend_table,
     lines,
 )
-from .notation import op_text
-from .value import Constant
+from .notation import Names, op_text
+from .value import Constant, Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from .steps import Step
+
+# a cell of a picture that a step series sizes: ("grad", node), ("edge", node, input), ("title",)
+CellKey: TypeAlias = tuple[str | int, ...]
+Sizes: TypeAlias = Mapping[CellKey, tuple[int, int]]  # (width, height) in points
+Attributes: TypeAlias = dict[str, str]  # a DOT statement's attributes
+
+
+class PictureData(Protocol):
+    """What DotWriter reads of a picture: autograd.graph.Picture (which imports this module)."""
+
+    root: Value
+    order: list[Value]
+    index: dict[Value, int]
+    names: Names
+    roles: dict[Value, str]
+    unit: dict[Value, tuple[int, int] | None]
+    group: dict[Value, tuple[str | int, ...]]
+    network: bool
+    rankdir: str
+    max_width: int | None
+    highlight: set[Value]
+    step: Step | None
+    show_grad: bool
+    grads: dict[Value, float]
+    uses: dict[Value, int]
+    pending: set[Value]
+    held: dict[Value, float]
+    scale: float
+
+    def f(self, x: float) -> str: ...
+    def title(self) -> str: ...
+    def edge_texts(self, v: Value) -> list[str]: ...
+    def sum_text(self, v: Value) -> str: ...
+    def outlined(self, v: Value) -> bool: ...
+
 
 ROLE_NAMES = {
     "parameter": "parameter",
@@ -39,22 +84,22 @@ _TITLE = 'BORDER="0" CELLSPACING="0" CELLPADDING="2"'
 class DotWriter:
     """The DOT statements of one Picture; `sizes` are the fixed cell sizes of a step series."""
 
-    def __init__(self, picture, sizes):
+    def __init__(self, picture: PictureData, sizes: Sizes) -> None:
         self.p, self.sizes = picture, sizes
 
-    def id(self, v):
+    def id(self, v: Value) -> str:
         return f"v{self.p.index[v]}"
 
     # ---- labels ----
 
-    def cell(self, key, attrs, content):
+    def cell(self, key: CellKey | None, attrs: str, content: str) -> str:
         """A <TD>, with the fixed size it has in a step series."""
         if key in self.sizes:
-            w, h = self.sizes[key]
+            w, h = self.sizes[key]  # type: ignore[index]  # (a key found there is not None)
             attrs += f' WIDTH="{w}" HEIGHT="{h}"'
         return f"<TD {attrs}>{content}</TD>"
 
-    def value_label(self, v):
+    def value_label(self, v: Value) -> str:
         """An HTML table on the role's colour: its name, its data, its grad; stacked in a
         left-to-right picture or a step, data beside grad in another top-to-bottom one."""
         p = self.p
@@ -82,7 +127,7 @@ class DotWriter:
             rows = [f"<TD{span}{fill}{td}>{head}</TD>", data + grad]
         return f"<<TABLE {attrs}>{''.join(f'<TR>{row}</TR>' for row in rows)}</TABLE>>"
 
-    def grad_cell(self, v, td=""):
+    def grad_cell(self, v: Value, td: str = "") -> str:
         """v's grad: this pass's (so far), the sum it is made of in a step, what .grad holds."""
         p = self.p
         g = p.grads[v]
@@ -99,14 +144,14 @@ class DotWriter:
         attrs = f'BGCOLOR="{grad_colour(g, p.scale)}"{td}'
         return self.cell(("grad", p.index[v]), attrs, text)
 
-    def edge_label(self, key, text, table=False):
+    def edge_label(self, key: CellKey | None, text: str, table: bool = False) -> str:
         """An edge's label: plain text, or in a step series (and to measure it) a one-cell
         table, empty where the edge has nothing to say, so the layout never moves."""
         if not (table or key in self.sizes):
             return html_label(text) if text else ""
         return f"<<TABLE {_EDGE_LABEL}><TR>{self.cell(key, '', lines(text))}</TR></TABLE>>"
 
-    def title_label(self, table=False):
+    def title_label(self, table: bool = False) -> str:
         """The step's text above its picture: plain, or a one-cell table as edge_label()."""
         text = lines(self.p.title()).replace("<BR/>", '<BR ALIGN="LEFT"/>') + '<BR ALIGN="LEFT"/>'
         if not (table or ("title",) in self.sizes):
@@ -114,7 +159,7 @@ class DotWriter:
         cell = self.cell(("title",), 'ALIGN="LEFT"', text)
         return f"<<TABLE {_TITLE}><TR>{cell}</TR></TABLE>>"
 
-    def sized_labels(self):
+    def sized_labels(self) -> Iterator[tuple[CellKey, tuple[str, str]]]:
         """See Picture.labels_to_measure."""
         p = self.p
         for v in p.order:
@@ -128,7 +173,7 @@ class DotWriter:
 
     # ---- DOT ----
 
-    def drawing(self, legend):
+    def drawing(self, legend: bool) -> Drawing:
         p = self.p
         dot = Drawing(
             graph_attr={
@@ -165,10 +210,10 @@ class DotWriter:
             dot.attr(label=self.legend(), labelloc="b", labeljust="c", fontsize="11")
         return dot
 
-    def add_nodes(self, dot):
+    def add_nodes(self, dot: graphviz.Digraph) -> None:
         """Every node statement; an nn neuron's nodes inside its neuron and layer clusters."""
         p = self.p
-        clusters = {}  # l -> j -> statements
+        clusters: dict[int, dict[int, list[tuple[str, Attributes]]]] = {}  # l -> j -> statements
         loose = []
         for v in p.order:
             if v in p.group:
@@ -196,7 +241,7 @@ class DotWriter:
         for name, attrs in loose:
             dot.node(name, **attrs)
 
-    def node_statements(self, v):
+    def node_statements(self, v: Value) -> list[tuple[str, Attributes]]:
         """(name, attributes) of v's node, and of its operation's node if it has one."""
         p = self.p
         name = self.id(v)
@@ -230,7 +275,7 @@ class DotWriter:
             statements.append((name + "_op", attrs))
         return statements
 
-    def box_statement(self, key):
+    def box_statement(self, key: tuple[str | int, ...]) -> tuple[str, Attributes]:
         """One box for a collapsed neuron ('neuron', l, j) or layer ('layer', l)."""
         p = self.p
         members = [v for v in p.order if p.group.get(v) == key]
@@ -240,7 +285,7 @@ class DotWriter:
         activation = escape(acts[0].op) if acts else "linear"
         if key[0] == "neuron":
             _, l, j = key
-            rows = [f"<B>neuron [{l}][{j}]</B> · {activation}"]
+            rows: list[str | tuple[str, str]] = [f"<B>neuron [{l}][{j}]</B> · {activation}"]
             for v in [v for v in members if v.label.startswith("z")] + acts:
                 text = f"{escape(p.names[v])} = {escape(p.f(v.data))}"
                 if p.show_grad:
@@ -251,7 +296,7 @@ class DotWriter:
                     rows.append(text)
         else:
             _, l = key
-            n = len({p.unit[v][1] for v in members})
+            n = len({p.unit[v][1] for v in members})  # type: ignore[index]  # (members have units)
             rows = [f"<B>layer {l}</B>", f"{n} neuron{'s' if n > 1 else ''} · {activation}"]
         rows.append(f"{params} parameter{'s' if params != 1 else ''}")
         columns = 2 if any(isinstance(r, tuple) for r in rows) else 1
@@ -264,10 +309,10 @@ class DotWriter:
         label = f'<<TABLE {_TABLE} BGCOLOR="{colour}">{body}</TABLE>>'
         return "_".join(map(str, key)), {"label": label, "shape": "none", "margin": "0"}
 
-    def edges(self):
+    def edges(self) -> Iterator[tuple[str, str, Attributes]]:
         """(tail, head, attributes) of every edge: x -> op(v) and op(v) -> v."""
         p = self.p
-        seen = set()
+        seen: set[tuple[str, str]] = set()
         for v in p.order:
             if not v.inputs:
                 continue
@@ -281,12 +326,14 @@ class DotWriter:
                 yield head, self.id(v), attrs
             yield from self.input_edges(v, head, seen)
 
-    def input_edges(self, v, head, seen):
+    def input_edges(
+        self, v: Value, head: str, seen: set[tuple[str, str]]
+    ) -> list[tuple[str, str, Attributes]]:
         """The edges x -> op(v), one per input (x * x: two), in input order: `ordering=in`
         draws them in that order, the first operand on top (LR) or on the left (TB)."""
         p = self.p
         active = p.step is not None and v is p.step.node
-        edges = []
+        edges: list[tuple[str, str, Attributes]] = []
         for k, (x, text) in enumerate(zip(v.inputs, p.edge_texts(v))):
             tail = "_".join(map(str, p.group[x])) if x in p.group else self.id(x)
             if tail == head:
@@ -311,7 +358,7 @@ class DotWriter:
             edges.reverse()
         return edges
 
-    def legend(self):
+    def legend(self) -> str:
         """The legend: a swatch for each role in the picture, and the gradient shading."""
         p = self.p
         roles = set(p.roles.values())

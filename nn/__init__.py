@@ -19,6 +19,9 @@ The modules, each importing only those below it (and autograd):
 Parameter is autograd's (autograd.Parameter): nn.Parameter is the same class.
 """
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from autograd import Parameter
 
 from . import datasets, losses, vectorized
@@ -29,8 +32,11 @@ from .modules import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam
 from .train import History, NonFiniteError, evaluate, fit, predict, train_step
 
+if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ loads it on first use
+    from . import plot
 
-def __getattr__(name):
+
+def __getattr__(name: str) -> ModuleType:
     if name == "plot":  # matplotlib loads on first use of nn.plot, not on `import nn`
         import importlib
 

@@ -3,9 +3,19 @@ cross-check or the demo would take, from their options, made before any of the w
 refusal, in one line with a way to proceed, of what would go beyond the limits.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from autograd.cli import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+# a part of a command's memory: (bytes, what it is, advice, bytes per unit; see check_limits)
+MemoryPart: TypeAlias = tuple[float, str, str, float]
 
 # The costs below were measured on the development machine (2 cores, Linux, CPython 3.11) with
 # eight MLP shapes, from (1, [1]) and (2, [4, 1]) to (10, [64, 64, 1]), (3, [200, 1]),
@@ -37,7 +47,9 @@ MAX_BYTES = 500 * 10**6  # memory a command may use; never more, whatever the op
 DEFAULT_MAX_MINUTES = 5.0  # estimated time beyond which a command asks for --max-minutes
 
 
-def example_graph(nin, nouts, activation, output_activation):
+def example_graph(
+    nin: int, nouts: Sequence[int], activation: str, output_activation: str
+) -> tuple[int, int]:
     """(nodes, edges) of one example's graph in a training step or a cross-check: its inputs;
     per layer one 'linear' node per unit (2 m + 1 inputs for m inputs) and, unless the layer is
     linear, one activation node per unit; and the loss, at most 5 k + 6 nodes and 6 k + 7 edges
@@ -53,12 +65,14 @@ def example_graph(nin, nouts, activation, output_activation):
     return nodes + 5 * k + 6, edges + 6 * k + 7
 
 
-def parameter_count(nin, nouts):
+def parameter_count(nin: int, nouts: Sequence[int]) -> int:
     """How many weights and biases MLP(nin, nouts) has."""
     return sum(width * (fan_in + 1) for fan_in, width in zip([nin, *nouts], nouts))
 
 
-def check_train_work(args, n, nin, output_activation, boundary):
+def check_train_work(
+    args: argparse.Namespace, n: int, nin: int, output_activation: str, boundary: bool
+) -> None:
     """Refuse, before any work, training beyond the memory limit or the time limit."""
     nodes, edges = example_graph(nin, args.layers, args.activation, output_activation)
     batch = n if args.batch_size is None else args.batch_size
@@ -96,7 +110,9 @@ def check_train_work(args, n, nin, output_activation, boundary):
     check_limits("train", memory, seconds, args.max_minutes, faster)
 
 
-def check_check_work(args, nin, nouts, output_activation):
+def check_check_work(
+    args: argparse.Namespace, nin: int, nouts: Sequence[int], output_activation: str
+) -> None:
     """Refuse, before any work, a cross-check beyond the memory limit or the time limit."""
     nodes, edges = example_graph(nin, nouts, args.activation, output_activation)
     example_bytes = nodes * BYTES_PER_NODE + edges * BYTES_PER_EDGE
@@ -121,7 +137,9 @@ def check_check_work(args, nin, nouts, output_activation):
     check_limits("check", memory, seconds, args.max_minutes, faster)
 
 
-def check_demo_work(args, layers, batch_size, checks):
+def check_demo_work(
+    args: argparse.Namespace, layers: Sequence[int], batch_size: int, checks: int
+) -> None:
     """Refuse, before any work, a demo of MLP(2, layers) beyond the memory limit or the time
     limit; `checks` is how many cross-checks it runs (NumPy, and PyTorch when installed). (The
     cross-check runs on the whole data set at once: its graph is the largest part.)"""
@@ -154,7 +172,9 @@ def check_demo_work(args, layers, batch_size, checks):
     )
 
 
-def check_limits(command, memory, seconds, max_minutes, faster):
+def check_limits(
+    command: str, memory: Sequence[MemoryPart], seconds: float, max_minutes: float, faster: str
+) -> None:
     """UsageError where `command` would need more than MAX_BYTES of memory, or more than
     `max_minutes` by the estimate `seconds`. `memory` lists its parts as (bytes, what, advice,
     bytes per unit). The message names the largest parts, as many as must shrink for the rest
@@ -204,7 +224,7 @@ def _check_seconds(nodes, edges):
     return nodes * CHECK_SECONDS_PER_NODE + edges * CHECK_SECONDS_PER_EDGE
 
 
-def size_text(nbytes):
+def size_text(nbytes: float) -> str:
     """A number of bytes for people: '3.1 GB', '500 MB', '4,200 GB'."""
     for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if nbytes >= scale:
@@ -213,7 +233,7 @@ def size_text(nbytes):
     return f"{nbytes:.0f} bytes"
 
 
-def duration(seconds):
+def duration(seconds: float) -> str:
     """A time for people: 'under a second', '40 seconds', '12 minutes', '3.5 hours'."""
     if seconds < 1:
         return "under a second"

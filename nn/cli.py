@@ -17,10 +17,15 @@ requested files are written (atomically, through autograd.files), and a reader t
 reading (`chainrule check | head -1`) ends the command quietly.
 """
 
+from __future__ import annotations
+
+import argparse
 import importlib.util
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from autograd.cli import (
     Parser,
@@ -51,6 +56,12 @@ from .budget import (
 from .losses import LOSSES
 from .modules import ACTIVATIONS, INITS
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from .modules import MLP
+    from .plot import Figure
+
 DATASETS = ("xor", "moons", "circles", "spirals", "sine")
 CLASS_LOSSES = (
     "hinge",
@@ -79,7 +90,7 @@ _OUTPUTS_NEEDED = {
 }
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int | str | None:
     """Run the command line `argv` (default: sys.argv[1:]); returns the exit status."""
     words = list(sys.argv[1:] if argv is None else argv)
     if not words or words[0].startswith("-") and words[0] not in ("-h", "--help", "--version"):
@@ -92,7 +103,7 @@ def main(argv=None):
 # ---- the commands ----
 
 
-def demo(args):
+def demo(args: argparse.Namespace) -> int:
     """Train MLP(2, [16, 16, 1]) on two moons, cross-check its gradients, write the pictures."""
     check_demo_work(args, DEMO_LAYERS, DEMO_BATCH, checks=2 if _torch_installed() else 1)
     need_dot("the demo draws the network and a neuron's graph", "run `chainrule train`")
@@ -117,7 +128,8 @@ def demo(args):
         seed=args.seed,
         progress=not args.quiet,
     )
-    print(f"training accuracy: {history.accuracy[-1]:.1%} (loss {history.loss[-1]:.4f})")
+    accuracy: list[float] = history.accuracy  # type: ignore[assignment]  # (hinge: classes)
+    print(f"training accuracy: {accuracy[-1]:.1%} (loss {history.loss[-1]:.4f})")
 
     print("Cross-checking the engine's gradients on the whole batch:")
     report = nn.crosscheck(model, X, Y, loss="hinge", against="numpy")
@@ -153,7 +165,7 @@ def demo(args):
     return 0 if ok else 1
 
 
-def train(args):
+def train(args: argparse.Namespace) -> int:
     """Train a network with the given options; save the model and its plots."""
     loss, dataset, nouts = args.loss, args.dataset, args.layers
     n = _dataset_size(args)
@@ -188,6 +200,7 @@ def train(args):
     from nn import datasets, plot
 
     noise = 0.1 if args.noise is None else args.noise
+    Y: list[float] | list[int]  # targets, or class labels
     if dataset == "sine":
         X, Y = datasets.sine(n, noise=noise, seed=args.seed)
     elif dataset == "xor":
@@ -237,7 +250,7 @@ def train(args):
     return 0
 
 
-def check(args):
+def check(args: argparse.Namespace) -> int:
     """Build a random MLP and print the cross-check of its gradients on a random batch."""
     import random
 
@@ -261,6 +274,7 @@ def check(args):
 
     rng = random.Random(args.seed)
     X = [[rng.uniform(-2, 2) for _ in range(nin)] for _ in range(args.batch)]
+    Y: list[Any]  # class indices, or a list of targets (or one target) per example
     if loss == "cross_entropy":
         Y = [rng.randrange(k) for _ in X]
     elif loss == "hinge":
@@ -282,7 +296,7 @@ def check(args):
 # ---- checks before the work ----
 
 
-def _dataset_size(args):
+def _dataset_size(args: argparse.Namespace) -> int:
     """The number of examples of train's data set, after checking --n and --noise against it."""
     if args.dataset == "xor":
         for option, value in (("--n", args.n), ("--noise", args.noise)):
@@ -298,7 +312,7 @@ def _dataset_size(args):
     return n
 
 
-def _check_outputs(loss, output_activation, signed_targets):
+def _check_outputs(loss: str, output_activation: str, signed_targets: bool) -> None:
     """Refuse an output activation that cannot give what `loss` needs (signed_targets: the
     targets take both signs, as a regression on sin(x))."""
     needs, able = _OUTPUTS_NEEDED.get(loss, (None, ACTIVATIONS))
@@ -319,7 +333,7 @@ def _check_outputs(loss, output_activation, signed_targets):
     )
 
 
-def _save_model(model, path):
+def _save_model(model: MLP, path: Path) -> Path:
     """model.save(path), an OSError reported in one line naming `path` (never a temporary)."""
     try:
         model.save(path)
@@ -328,19 +342,21 @@ def _save_model(model, path):
     return Path(path)
 
 
-def _boundary_resolution(plot, model, most=60, least=10):
+def _boundary_resolution(
+    plot: ModuleType, model: MLP, most: int = 60, least: int = 10
+) -> int | None:
     """The grid for plot.decision_boundary: `most` x `most` points, fewer where the model is too
     large for plot's limit on the work (plot.MAX_GRID_WORK), or None below `least` x `least`."""
     fits = math.isqrt(plot.MAX_GRID_WORK // len(model.parameters()))
     return min(most, fits) if fits >= least else None
 
 
-def _png(figure):
+def _png(figure: Figure) -> bytes:
     """The PNG bytes of a figure of nn.plot (what Jupyter shows, at the plots' resolution)."""
     return figure._repr_png_()
 
 
-def _neuron_picture(model, x, path):
+def _neuron_picture(model: MLP, x: Sequence[float], path: Path) -> Path:
     """The computation graph of the first hidden neuron on one example, with the gradients of
     its activation a (which draw computes itself, as a fresh backward() would). The weights'
     .grad still hold training's last step: zeroed first, so that the picture has no notes of
@@ -353,7 +369,7 @@ def _neuron_picture(model, x, path):
     return write_output(path, picture_bytes(picture, path, "--out"), "--out")
 
 
-def _version():
+def _version() -> str:
     """This chainrule's version, as installed (or the source's, run from a clone)."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -363,14 +379,14 @@ def _version():
         return "(not installed)"
 
 
-def _torch_installed():
+def _torch_installed() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
 # ---- the parser ----
 
 
-def _build_parser():
+def _build_parser() -> Parser:
     parser = Parser(
         prog="chainrule",
         description="A scalar autograd engine that shows backprop: demo, train, graph, check.",
@@ -465,7 +481,7 @@ def _build_parser():
     return parser
 
 
-def _network_options(p, layers, layers_help):
+def _network_options(p: argparse.ArgumentParser, layers: list[int], layers_help: str) -> None:
     """--layers, --activation and --output-activation, shared by train and check."""
     default = " ".join(map(str, layers))
     p.add_argument(
@@ -490,7 +506,7 @@ def _network_options(p, layers, layers_help):
     )
 
 
-def _limit_option(p):
+def _limit_option(p: argparse.ArgumentParser) -> None:
     """--max-minutes, shared by demo, train and check."""
     p.add_argument(
         "--max-minutes",

@@ -12,12 +12,22 @@ gives them in order, W^1 first. Every conversion copies float64 numbers, so roun
 PyTorch is optional: it is imported only when a torch function is called.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from autograd.replay import INSTALL_TORCH
 
 from .modules import ACTIVATIONS, MLP
-from .vectorized import LEAKY_SLOPE, Layers
+from .vectorized import LEAKY_SLOPE, Array, Layers
+
+if TYPE_CHECKING:
+    import torch
+    from numpy.typing import ArrayLike
 
 TORCH_MISSING = f"this needs PyTorch. {INSTALL_TORCH}"
 
@@ -26,7 +36,7 @@ TORCH_MISSING = f"this needs PyTorch. {INSTALL_TORCH}"
 SOFTPLUS_THRESHOLD = 40.0
 
 
-def import_torch():
+def import_torch() -> ModuleType:
     """torch, or an ImportError that says how to install it."""
     try:
         import torch
@@ -35,7 +45,7 @@ def import_torch():
     return torch
 
 
-def to_numpy(model):
+def to_numpy(model: MLP) -> tuple[Layers[Array], Layers[Array]]:
     """(weights, biases): Layers of float64 arrays indexed by the layer number l = 1..L, W^l of
     shape (n_out, n_in) and b^l of shape (n_out,). They are copies: changing them changes
     nothing in the model."""
@@ -55,14 +65,19 @@ def to_numpy(model):
     return Layers(weights, 1, "W"), Layers(biases, 1, "b")
 
 
-def from_numpy(weights, biases, activation="tanh", output_activation="linear"):
+def from_numpy(
+    weights: Iterable[ArrayLike],
+    biases: Iterable[ArrayLike],
+    activation: str = "tanh",
+    output_activation: str = "linear",
+) -> MLP:
     """An nn.MLP whose layer l holds W^l (shape (n_out, n_in)) and b^l (shape (n_out,) or
     (n_out, 1)), with `activation` on the hidden layers: MLP.from_numpy. The weights and biases
     are Layers (as to_numpy returns them) or plain lists in order, W^1 first."""
     return MLP.from_numpy(weights, biases, activation, output_activation)
 
 
-def _torch_activation(torch, name):
+def _torch_activation(torch: ModuleType, name: str) -> Any:
     """The torch module computing activation `name` as the engine does (None for linear)."""
     return {
         "linear": None,
@@ -74,7 +89,7 @@ def _torch_activation(torch, name):
     }[name]
 
 
-def to_torch(model):
+def to_torch(model: MLP) -> torch.nn.Sequential:
     """torch.nn.Sequential(Linear, activation, ..., Linear[, output activation]) in float64 with
     the model's weights. A linear activation adds no module."""
     torch = import_torch()
@@ -93,7 +108,7 @@ def to_torch(model):
     return torch.nn.Sequential(*modules)
 
 
-def from_torch(module):
+def from_torch(module: torch.nn.Module) -> MLP:
     """An nn.MLP from a torch.nn.Sequential of Linear layers, each followed by at most one
     supported activation (ReLU, LeakyReLU(0.01), Tanh, Sigmoid, Softplus(beta=1)), the same one
     after every hidden layer. A Linear without bias becomes a layer with zero biases."""
@@ -142,7 +157,7 @@ def from_torch(module):
     return from_numpy(weights, biases, activation, layers[-1][1])
 
 
-def _flatten(torch, sequential):
+def _flatten(torch: ModuleType, sequential: Any) -> Iterator[Any]:
     """The modules of a Sequential, nested Sequentials opened up."""
     for m in sequential:
         if isinstance(m, torch.nn.Sequential):
@@ -151,7 +166,7 @@ def _flatten(torch, sequential):
             yield m
 
 
-def _activation_name(torch, m, position):
+def _activation_name(torch: ModuleType, m: Any, position: int) -> str:
     """The nn activation name of torch module m, or a ValueError naming why it is not one."""
     nn = torch.nn
     simple = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
@@ -178,6 +193,6 @@ def _activation_name(torch, m, position):
     )
 
 
-def _numpy(tensor):
+def _numpy(tensor: Any) -> Array:
     """A float64 NumPy copy of a parameter tensor (float32 to float64 is exact)."""
     return np.array(tensor.detach().cpu().double().numpy(), dtype=np.float64)

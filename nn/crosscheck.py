@@ -19,18 +19,27 @@ tolerance for numbers below 1, a relative one above. The table's relative error 
 |engine - reference| / max(|engine|, |reference|) (0 where both are 0).
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from autograd import topological_order, total
+from autograd import Value, topological_order, total
 from autograd.checks import choice, number
 from autograd.notation import Report, label, unit_of
 
 from . import losses
 from .convert import import_torch, to_numpy, to_torch
 from .modules import MLP
-from .vectorized import Backprop, Layers, backprop, loss_name
+from .vectorized import Array, Backprop, Layers, backprop, loss_name
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .losses import Loss
 
 
 class Row(NamedTuple):
@@ -38,7 +47,7 @@ class Row(NamedTuple):
 
     layer: int
     quantity: str
-    shape: tuple
+    shape: tuple[int, ...]
     max_abs_error: float
     max_rel_error: float
     ok: bool
@@ -47,7 +56,17 @@ class Row(NamedTuple):
 class CrosscheckReport(Report):
     """The comparison, quantity by quantity; `print(report)` shows it as a table."""
 
-    def __init__(self, rows, tol, against, loss, n_examples, model, scalar, reference):
+    def __init__(
+        self,
+        rows: list[Row],
+        tol: float,
+        against: str,
+        loss: str,
+        n_examples: int,
+        model: MLP,
+        scalar: Backprop,
+        reference: Backprop,
+    ) -> None:
         self.rows = rows
         self.tol = tol
         self.against = against
@@ -62,13 +81,13 @@ class CrosscheckReport(Report):
         self.max_abs_error = self.worst.max_abs_error
         self.max_rel_error = max(row.max_rel_error for row in rows)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<CrosscheckReport against {self.against}: ok={self.ok}, "
             f"max_abs_error={self.max_abs_error:.3g}>"
         )
 
-    def __str__(self):
+    def __str__(self) -> str:
         reference = "NumPy (nn.vectorized)" if self.against == "numpy" else "PyTorch float64"
         if self.ok:
             verdict = f"OK: every quantity agrees within tol={self.tol:g}"
@@ -94,7 +113,14 @@ class CrosscheckReport(Report):
         return "\n".join(lines)
 
 
-def crosscheck(model, X, Y, loss, against="numpy", tol=1e-10):
+def crosscheck(
+    model: MLP,
+    X: ArrayLike,
+    Y: Collection[Any],
+    loss: str | Loss,
+    against: str = "numpy",
+    tol: float = 1e-10,
+) -> CrosscheckReport:
     """Compare the engine's cost, z, a, delta and parameter gradients for the batch (X, Y)
     with the matrix form (against="numpy") or PyTorch (against="torch"): a CrosscheckReport.
 
@@ -118,7 +144,7 @@ def crosscheck(model, X, Y, loss, against="numpy", tol=1e-10):
     return CrosscheckReport(rows, tol, against, name, len(X), model, scalar, reference)
 
 
-def compare(scalar, reference, tol=1e-10):
+def compare(scalar: Backprop, reference: Backprop, tol: float = 1e-10) -> list[Row]:
     """Rows of errors between two Backprops, quantity by quantity, layer by layer."""
     L = scalar.z.indices[-1]
     rows = [_row(0, "C", scalar.C, reference.C, tol)]
@@ -133,7 +159,7 @@ def compare(scalar, reference, tol=1e-10):
     return rows
 
 
-def scalar_backprop(model, X, Y, loss):
+def scalar_backprop(model: MLP, X: Array, Y: Sequence[Any], loss: str | Loss) -> Backprop:
     """The engine's pass over the batch, read into the matrix form's layout: a Backprop whose
     delta[l][j, k] is the gradient on node z[l][j] of example k.
 
@@ -145,7 +171,8 @@ def scalar_backprop(model, X, Y, loss):
     try:
         for p in params:
             p.grad = 0.0
-        outputs, example_losses = [], []
+        outputs: list[Value | list[Value]] = []
+        example_losses: list[Value] = []
         for x, y in zip(X, Y):
             outputs.append(model(x.tolist()))
             example_losses.append(loss_fn(outputs[-1], y))
@@ -185,7 +212,7 @@ def scalar_backprop(model, X, Y, loss):
             p.grad = grad
 
 
-def torch_backprop(model, X, Y, loss):
+def torch_backprop(model: MLP, X: Array, Y: Sequence[Any], loss: str | Loss) -> Backprop:
     """PyTorch float64 autograd on nn.to_torch(model), read into the matrix form's layout:
     delta^l is the retained gradient of layer l's Linear output (transposed to columns)."""
     torch = import_torch()
@@ -207,7 +234,7 @@ def torch_backprop(model, X, Y, loss):
         C.backward()
     linears = [m for m in sequential if isinstance(m, torch.nn.Linear)]
 
-    def columns(t):
+    def columns(t: Any) -> Array:
         return t.detach().numpy().T.copy()
 
     return Backprop(
@@ -221,7 +248,7 @@ def torch_backprop(model, X, Y, loss):
     )
 
 
-def _torch_cost(torch, name, a, Y):
+def _torch_cost(torch: ModuleType, name: str, a: Any, Y: Sequence[Any]) -> Any:
     """The mean over the batch of each example's loss, with torch's own loss functions where
     they compute the same per-example loss."""
     F = torch.nn.functional
@@ -242,7 +269,7 @@ def _torch_cost(torch, name, a, Y):
     return L_x.mean()
 
 
-def _batch(model, X, Y, name):
+def _batch(model: MLP, X: ArrayLike, Y: Collection[Any], name: str) -> tuple[Array, list[Any]]:
     """X as an (n, nin) float array and Y as a list of targets (class indices, or lists of
     numbers), checked against the model and the loss."""
     if not isinstance(model, MLP):
@@ -300,7 +327,7 @@ def _columns(Y, name):
     return np.array(Y) if name == "cross_entropy" else np.array(Y, dtype=np.float64).T
 
 
-def _row(layer, quantity, ours, reference, tol):
+def _row(layer: int, quantity: str, ours: ArrayLike, reference: ArrayLike, tol: float) -> Row:
     ours, reference = np.asarray(ours, dtype=np.float64), np.asarray(reference, dtype=np.float64)
     assert ours.shape == reference.shape, (quantity, ours.shape, reference.shape)
     with np.errstate(invalid="ignore"):

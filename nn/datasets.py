@@ -16,12 +16,21 @@ random.Random, or None for fresh randomness. The noise is drawn the same way wha
 so with one seed, `noise=0.0` gives the noise-free points of the noisy set, in the same order.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, TypeAlias
 
-from autograd.checks import flag, integer, number, rng
+from autograd.checks import Seed, flag, integer, number, rng
+
+if TYPE_CHECKING:
+    import random
+
+# (X, Y): X[n] the n-th example's inputs, Y[n] its class label
+Classes: TypeAlias = tuple[list[list[float]], list[int]]
 
 
-def xor(signed=False):
+def xor(signed: bool = False) -> Classes:
     """The four XOR points of seed 004, in its order: X = [[0, 0], [1, 0], [0, 1], [1, 1]],
     Y = [0, 1, 1, 0] (or [-1, 1, 1, -1] with `signed=True`)."""
     X = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
@@ -29,7 +38,7 @@ def xor(signed=False):
     return X, _labels(Y, flag(signed, "signed"))
 
 
-def moons(n=100, noise=0.1, seed=0, signed=False):
+def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0, signed: bool = False) -> Classes:
     """Two interleaving half circles (as scikit-learn's make_moons): class 0 on the upper arc
     (cos t, sin t), class 1 on the lower one (1 - cos t, 1/2 - sin t), t evenly spaced in
     [0, pi], plus Gaussian noise of standard deviation `noise` on each coordinate."""
@@ -47,7 +56,9 @@ def moons(n=100, noise=0.1, seed=0, signed=False):
     return _shuffled(points, draw, signed)
 
 
-def circles(n=100, noise=0.05, factor=0.5, seed=0, signed=False):
+def circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0, signed: bool = False
+) -> Classes:
     """Two concentric circles (as scikit-learn's make_circles): class 0 on the circle of
     radius 1, class 1 on the circle of radius `factor` (0 < factor < 1), the angles evenly
     spaced, plus Gaussian noise of standard deviation `noise` on each coordinate."""
@@ -65,7 +76,14 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0, signed=False):
     return _shuffled(points, draw, signed)
 
 
-def spirals(n=100, classes=2, turns=1.0, noise=0.05, seed=0, signed=False):
+def spirals(
+    n: int = 100,
+    classes: int = 2,
+    turns: float = 1.0,
+    noise: float = 0.05,
+    seed: Seed = 0,
+    signed: bool = False,
+) -> Classes:
     """`classes` interleaved spiral arms from the origin outwards: arm k's points have radius
     r evenly spaced in (0, 1] and angle 2 pi (k / classes + turns r), plus Gaussian noise of
     standard deviation `noise` on each coordinate. Labels 0 .. classes - 1 (`signed=True`, for
@@ -87,7 +105,9 @@ def spirals(n=100, classes=2, turns=1.0, noise=0.05, seed=0, signed=False):
     return _shuffled(points, draw, signed)
 
 
-def sine(n=50, noise=0.1, low=-math.pi, high=math.pi, seed=0):
+def sine(
+    n: int = 50, noise: float = 0.1, low: float = -math.pi, high: float = math.pi, seed: Seed = 0
+) -> tuple[list[list[float]], list[float]]:
     """A 1-D regression set: x evenly spaced in [low, high], y = sin(x) + Gaussian noise of
     standard deviation `noise`. X[n] = [x_n] (a one-input example), Y[n] = y_n (a float);
     kept in increasing order of x, so that a plot of Y against X is a curve."""
@@ -100,7 +120,7 @@ def sine(n=50, noise=0.1, low=-math.pi, high=math.pi, seed=0):
     return [[x] for x in xs], [math.sin(x) + draw.gauss(0.0, noise) for x in xs]
 
 
-def _spaced(start, stop, size, endpoint):
+def _spaced(start: float, stop: float, size: int, endpoint: bool) -> list[float]:
     """`size` evenly spaced numbers from start to stop (numpy.linspace)."""
     if size == 1:
         return [start]
@@ -108,13 +128,13 @@ def _spaced(start, stop, size, endpoint):
     return [start + i * step for i in range(size)]
 
 
-def _shuffled(points, draw, signed):
+def _shuffled(points: list[tuple[list[float], int]], draw: random.Random, signed: bool) -> Classes:
     """(X, Y) from (x, label) pairs, in a shuffled order drawn from `draw` (a random.Random)."""
     draw.shuffle(points)
     return [x for x, _ in points], _labels([label for _, label in points], signed)
 
 
-def _labels(Y, signed):
+def _labels(Y: list[int], signed: bool) -> list[int]:
     """0/1 labels as they are, or as -1/+1."""
     return [2 * y - 1 for y in Y] if signed else Y
 

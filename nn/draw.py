@@ -11,7 +11,10 @@ parameters only: no forward pass is needed. For the computation graph of one exa
 every node and operation, use autograd.draw(loss).
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 from autograd.checks import integer, limit
 from autograd.dot import (
@@ -29,6 +32,13 @@ from autograd.dot import (
 from autograd.graph import MAX_WIDTH
 from autograd.notation import fmt
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from autograd.value import Value
+
+    from .modules import MLP, Layer
+
 # Measured (2 cores, Graphviz 2.43): MLP(8, [64, 64, 4]), 4,864 weights, takes 1.2 s to SVG and
 # 3.7 s to PNG; MLP(16, [96, 96, 10]), 11,712 weights, 12 s and 22 s.
 MAX_WEIGHTS = 5000
@@ -36,7 +46,7 @@ AUTO_LABELS = 24  # label each edge with its number when the network has at most
 
 
 def draw(
-    model,
+    model: MLP,
     show_grad: bool = False,
     rankdir: str = "LR",
     weight_labels: bool | None = None,
@@ -75,13 +85,13 @@ def draw(
     if weight_labels is None:
         weight_labels = n_weights <= AUTO_LABELS
 
-    def number(p):  # what an edge or fill shows: the parameter, or its gradient
-        return p.grad if show_grad else p.data
+    def number(p: Value) -> float | None:  # what an edge or fill shows: p, or its gradient
+        return p.grad if show_grad else p.data  # (a grad of None: none yet, drawn as 0)
 
     weights = [number(w) for layer in layers for n in layer.neurons for w in n.w]
     biases = [number(n.b) for layer in layers for n in layer.neurons]
-    w_scale = max((abs(w) for w in weights if math.isfinite(w)), default=0.0)
-    b_scale = max((abs(b) for b in biases if math.isfinite(b)), default=0.0)
+    w_scale = max((abs(w) for w in weights if w is not None and math.isfinite(w)), default=0.0)
+    b_scale = max((abs(b) for b in biases if b is not None and math.isfinite(b)), default=0.0)
 
     dot = Drawing(
         graph_attr={
@@ -126,12 +136,12 @@ def draw(
                     "color": _edge_colour(value, w_scale),
                     "penwidth": f"{_edge_width(value, w_scale):.2f}",
                     "tooltip": tooltip(
-                        f"{w.label or 'w'} = {fmt(w.data, digits)}, grad {fmt(w.grad, digits)}"
+                        f"{w.label or 'w'} = {fmt(w.data, digits)}, grad {_text(w.grad, digits)}"
                     ),
                 }
                 if weight_labels:  # on the edge (white behind), nearer its head than the
                     # midpoint, where edges cross
-                    attrs.update(headlabel=_on_edge(fmt(value, digits)), labeldistance="7")
+                    attrs.update(headlabel=_on_edge(_text(value, digits)), labeldistance="7")
                 dot.edge(f"u{l - 1}_{i}", f"u{l}_{j}", **attrs)
     if legend:
         what = "dL/dw" if show_grad else "w"
@@ -150,7 +160,7 @@ def draw(
     return dot
 
 
-def _layers(model):
+def _layers(model: MLP) -> list[Layer]:
     """model.layers, after checking that model looks like an nn.MLP."""
     layers = getattr(model, "layers", None)
     if not isinstance(getattr(model, "nin", None), int) or not layers:
@@ -164,7 +174,15 @@ def _layers(model):
     return layers
 
 
-def _unit(l, j, layers, last, number, b_scale, digits):
+def _unit(
+    l: int,
+    j: int,
+    layers: list[Layer],
+    last: int,
+    number: Callable[[Value], float | None],
+    b_scale: float,
+    digits: int,
+) -> dict[str, Any]:
     """Node attributes of unit j of layer l (0: the inputs)."""
     if l == 0:
         return {
@@ -180,18 +198,24 @@ def _unit(l, j, layers, last, number, b_scale, digits):
         "fillcolor": grad_colour(number(b), b_scale),
         "tooltip": tooltip(
             f"{letter}[{l}][{j}]: bias {b.label or 'b'} = {fmt(b.data, digits)}, "
-            f"grad {fmt(b.grad, digits)}"
+            f"grad {_text(b.grad, digits)}"
         ),
         "peripheries": "2" if l == last else "1",
     }
 
 
-def _on_edge(text):
+def _text(x: float | None, digits: int) -> str:
+    """A number as fmt writes it; a gradient of None (none yet: zero_grad(set_to_none=True))
+    as None."""
+    return "None" if x is None else fmt(x, digits)
+
+
+def _on_edge(text: str) -> str:
     """A label with a white background, to sit on its edge's line."""
     return f'<<TABLE BORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>{text}</TD></TR></TABLE>>'
 
 
-def _edge_colour(w, scale):
+def _edge_colour(w: float | None, scale: float) -> str:
     """Blue for w > 0, red for w < 0, more opaque as |w| approaches `scale`."""
     if not w or not math.isfinite(w) or not scale:
         return "#9a9a9a40"
@@ -200,7 +224,7 @@ def _edge_colour(w, scale):
     return "#{:02x}{:02x}{:02x}{:02x}".format(*rgb, round(255 * (0.25 + 0.75 * t)))
 
 
-def _edge_width(w, scale):
+def _edge_width(w: float | None, scale: float) -> float:
     """0.4 for w = 0 up to 4 for |w| = scale."""
     if not w or not math.isfinite(w) or not scale:
         return 0.4

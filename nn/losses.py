@@ -8,25 +8,35 @@ Each docstring gives the formula and its derivative with respect to the predicti
 number the chain rule starts from at the output layer (seed 001's Step 1).
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 from autograd import Value, total
 from autograd.checks import integer, number, real
+from autograd.value import Number
+
+# what a model returns for one example: a Value (or a number), or a list of them
+Prediction: TypeAlias = Number | Sequence[Number]
+Target: TypeAlias = float | Sequence[float]  # a number, or one per output
+Loss: TypeAlias = Callable[[Any, Any], Value]  # loss(prediction, target) -> Value
 
 
-def squared_error(prediction, target):
+def squared_error(prediction: Prediction, target: Target) -> Value:
     """L = 1/2 sum_k (a_k - y_k)^2, the seeds' convention.   dL/da_k = a_k - y_k."""
     a, y = _pair(prediction, target, "squared_error")
     return 0.5 * total([(a_k - y_k) ** 2 for a_k, y_k in zip(a, y)])
 
 
-def mse(prediction, target):
+def mse(prediction: Prediction, target: Target) -> Value:
     """L = 1/K sum_k (a_k - y_k)^2 over the K outputs.   dL/da_k = 2 (a_k - y_k) / K."""
     a, y = _pair(prediction, target, "mse")
     return total([(a_k - y_k) ** 2 for a_k, y_k in zip(a, y)]) / len(a)
 
 
-def binary_cross_entropy(prediction, target):
+def binary_cross_entropy(prediction: Prediction, target: Target) -> Value:
     """L = -sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)], for probabilities a_k in [0, 1] and
     targets y_k in [0, 1] (seed 004's cost).   dL/da_k = (a_k - y_k) / (a_k (1 - a_k)).
 
@@ -47,7 +57,7 @@ def binary_cross_entropy(prediction, target):
     return -total(terms)
 
 
-def binary_cross_entropy_with_logits(prediction, target):
+def binary_cross_entropy_with_logits(prediction: Prediction, target: Target) -> Value:
     """binary_cross_entropy(sigmoid(z), y), computed from the logits z without overflow:
     L = sum_k [softplus(z_k) - y_k z_k].   dL/dz_k = sigmoid(z_k) - y_k."""
     z, y = _pair(prediction, target, "binary_cross_entropy_with_logits")
@@ -56,14 +66,14 @@ def binary_cross_entropy_with_logits(prediction, target):
     return total([z_k.softplus() - y_k * z_k for z_k, y_k in zip(z, y)])
 
 
-def cross_entropy(prediction, target):
+def cross_entropy(prediction: Prediction, target: int) -> Value:
     """Softmax cross-entropy over K logits z with the class index t as target:
     L = log sum_k e^(z_k) - z_t.   dL/dz_k = softmax(z)_k - [k = t].
 
     Computed as m + log sum_k e^(z_k - m) with m = max_k z_k (log-sum-exp), so large logits do
     not overflow; m is a constant, which changes no gradient because softmax ignores shifts."""
-    z = prediction if isinstance(prediction, (list, tuple)) else [prediction]
-    z = [_as_value(z_k, "cross_entropy's prediction") for z_k in z]
+    logits = prediction if isinstance(prediction, (list, tuple)) else [prediction]
+    z = [_as_value(z_k, "cross_entropy's prediction") for z_k in logits]
     if len(z) < 2:
         raise ValueError(f"cross_entropy needs at least 2 logits (one per class), got {len(z)}")
     target = integer(target, "cross_entropy's target (a class index)", least=0, most=len(z) - 1)
@@ -73,7 +83,7 @@ def cross_entropy(prediction, target):
     return m + total([(z_k - m).exp() for z_k in z]).log() - z[target]
 
 
-def hinge(prediction, target):
+def hinge(prediction: Prediction, target: Target) -> Value:
     """Max-margin loss for a score s and a label y in {-1, +1}: L = max(0, 1 - y s).
     dL/ds = -y where y s < 1, else 0. (micrograd's demo uses it.)"""
     s, y = _pair(prediction, target, "hinge")
@@ -83,7 +93,7 @@ def hinge(prediction, target):
     return total([(1 - y_k * s_k).relu() for s_k, y_k in zip(s, y)])
 
 
-LOSSES = {
+LOSSES: dict[str, Loss] = {
     "squared_error": squared_error,
     "mse": mse,
     "binary_cross_entropy": binary_cross_entropy,
@@ -93,7 +103,7 @@ LOSSES = {
 }
 
 
-def get(loss):
+def get(loss: Loss | str) -> Loss:
     """A loss function from itself or its name ("squared_error", "cross_entropy", ...)."""
     if callable(loss):
         return loss
@@ -104,7 +114,7 @@ def get(loss):
     raise TypeError(f"loss must be a function or one of {list(LOSSES)}, got {type(loss).__name__}")
 
 
-def _pair(prediction, target, name):
+def _pair(prediction: Prediction, target: Target, name: str) -> tuple[list[Value], list[float]]:
     """Prediction and target as equally long lists of Values and floats."""
     a = list(prediction) if isinstance(prediction, (list, tuple)) else [prediction]
     y = list(target) if isinstance(target, (list, tuple)) else [target]
@@ -112,11 +122,11 @@ def _pair(prediction, target, name):
         raise ValueError(f"{name}: the prediction has {len(a)} outputs but the target has {len(y)}")
     if not a:
         raise ValueError(f"{name}: the prediction is empty; expected at least one output")
-    a = [_as_value(a_k, f"{name}'s prediction") for a_k in a]
-    return a, [number(y_k, f"{name}'s target") for y_k in y]
+    values = [_as_value(a_k, f"{name}'s prediction") for a_k in a]
+    return values, [number(y_k, f"{name}'s target") for y_k in y]
 
 
-def _as_value(x, what):
+def _as_value(x: object, what: str) -> Value:
     """x if it is a Value, else a Value of the number x (inf and nan too: they propagate)."""
     if isinstance(x, Value):
         return x

@@ -18,13 +18,17 @@ architecture and the numbers in the order of MLP.parameters(), for `MLP.load` to
 from; `state_numbers` is the check every state dict gets (from a file, or load_state_dict's).
 """
 
+from __future__ import annotations
+
 import json
 import os
 import re
 import reprlib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from autograd.checks import choice, number
-from autograd.files import read_file, write_file
+from autograd.files import StrPath, read_file, write_file
 from autograd.notation import label
 
 FORMAT = "chainrule.MLP"  # the "format" field of a saved model file
@@ -40,17 +44,17 @@ ARCHITECTURE = ("nin", "nouts", "activation", "output_activation", "init")  # it
 MAX_MODEL_BYTES = 2**20
 
 
-def make_state(layers):
+def make_state(layers: Iterable[tuple[list[list[float]], list[float]]]) -> dict[str, list[Any]]:
     """A state dict from each layer's (W, b), W^l as a list of rows of floats and b^l a list:
     {"W[1]": W^1, "b[1]": b^1, "W[2]": ...}."""
-    state = {}
+    state: dict[str, list[Any]] = {}
     for l, (W, b) in enumerate(layers, start=1):
         state[label("W", l)] = W
         state[label("b", l)] = b
     return state
 
 
-def document(architecture, state):
+def document(architecture: Mapping[str, Any], state: Mapping[str, Any]) -> str:
     """The JSON text of a model file: one line per row of each W, to stay readable. Floats are
     written as repr() writes them, so reading gives back every weight exactly."""
     entries = []
@@ -60,22 +64,28 @@ def document(architecture, state):
             entries.append(f"  {json.dumps(name)}: [\n{rows}\n  ]")
         else:
             entries.append(f"  {json.dumps(name)}: {json.dumps(value)}")
-    entries = ",\n".join(entries)
+    body = ",\n".join(entries)
     return (
         f'{{\n "format": {json.dumps(FORMAT)},\n "version": {FORMAT_VERSION},\n'
         f' "architecture": {json.dumps(architecture)},\n'
-        f' "state": {{\n{entries}\n }}\n}}\n'
+        f' "state": {{\n{body}\n }}\n}}\n'
     )
 
 
-def write(path, architecture, state):
+def write(path: StrPath, architecture: Mapping[str, Any], state: Mapping[str, Any]) -> None:
     """Write a model file to `path`, atomically and only over a regular file or a new path
     (autograd.files.write_file: ValueError for anything else, OSError where the operating
     system refuses)."""
     write_file(path, document(architecture, state), "the model file")
 
 
-def read(path, max_bytes=MAX_MODEL_BYTES, *, activations, inits):
+def read(
+    path: StrPath,
+    max_bytes: int = MAX_MODEL_BYTES,
+    *,
+    activations: Collection[str],
+    inits: Collection[str],
+) -> tuple[dict[str, Any], list[float]]:
     """(architecture, numbers) from the model file at `path`: the architecture's fields as a
     dict (the keyword arguments of nn.MLP), and every weight and bias as a float, in the order
     of MLP.parameters(). Nothing is built, and all of it is checked: the format and version,
@@ -90,7 +100,7 @@ def read(path, max_bytes=MAX_MODEL_BYTES, *, activations, inits):
     return _checked(_parsed(raw, where), where, activations, inits)
 
 
-def state_numbers(state, sizes, what):
+def state_numbers(state: dict[str, Any], sizes: Sequence[int], what: str) -> list[float]:
     """The numbers of a state dict for layers of `sizes` ([nin, n1, ..., nL]), in the order of
     MLP.parameters(), after checking its names, shapes and numbers (a ValueError naming the
     first problem; a TypeError if it is not a dict). It builds nothing, so its cost is in
@@ -98,7 +108,7 @@ def state_numbers(state, sizes, what):
     if not isinstance(state, dict):
         raise TypeError(f"a state dict must be a dict, got {type(state).__name__}")
     _check_names(state, len(sizes) - 1, what)
-    numbers = []
+    numbers: list[float] = []
     for l in range(1, len(sizes)):
         nin, nout = sizes[l - 1], sizes[l]
         W, b = label("W", l), label("b", l)
@@ -251,9 +261,11 @@ def _check_names(state, layers, what):
     """ValueError unless the names in `state` are exactly W[1], b[1], ..., W[layers], b[layers].
     Its cost is in proportion to len(state), however many layers a file declares."""
 
-    def expected(name):
+    def expected(name: object) -> bool:
         match = isinstance(name, str) and _STATE_NAME.fullmatch(name)
-        return bool(match) and int(match[1]) <= layers
+        if not match:
+            return False
+        return int(match[1]) <= layers
 
     extra = [k for k in state if not expected(k)]
     if not extra and len(state) == 2 * layers:

@@ -15,12 +15,18 @@ Models are saved as JSON in the format of nn.modelfile (MLP.save, MLP.load), and
 NumPy matrices by MLP.from_numpy (shapes checked by nn.vectorized.check_parameters).
 """
 
+from __future__ import annotations
+
 import html
 import math
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autograd import Parameter, Value, linear, weighted_sum
-from autograd.checks import choice, integer, real, rng
+from autograd.checks import Seed, choice, integer, real, rng
+from autograd.files import StrPath
 from autograd.notation import label
+from autograd.value import Number
 
 from . import modelfile
 from .modelfile import FORMAT as FORMAT  # noqa: F401 (nn.modules.FORMAT, as before modelfile)
@@ -28,7 +34,14 @@ from .modelfile import FORMAT_VERSION as FORMAT_VERSION  # noqa: F401 (likewise)
 from .modelfile import MAX_MODEL_BYTES
 from .vectorized import check_parameters
 
-ACTIVATIONS = {
+if TYPE_CHECKING:
+    import random
+
+    from numpy.typing import ArrayLike
+
+_MLP = TypeVar("_MLP", bound="MLP")
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,  # a = z
     "relu": Value.relu,
     "leaky_relu": Value.leaky_relu,
@@ -43,15 +56,15 @@ INITS = ("uniform", "xavier", "he")
 class Module:
     """Anything with parameters: `parameters()`, `named_parameters()` and `zero_grad()`."""
 
-    def parameters(self):
+    def parameters(self) -> list[Parameter]:
         """Every parameter, in a stable order."""
         return [p for _, p in self.named_parameters()]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
         """(name, parameter) pairs, in the order of `parameters()`."""
         return []
 
-    def zero_grad(self, set_to_none=False):
+    def zero_grad(self, set_to_none: bool = False) -> None:
         """Set every parameter's gradient to 0 (gradients accumulate across backward calls), or
         to None with set_to_none=True (PyTorch's default): "no gradient yet", which backward()
         starts from 0 and optimizers skip."""
@@ -63,8 +76,16 @@ class Neuron(Module):
     """One unit: z = sum_i w_i a_i + b, a = sigma(z)."""
 
     def __init__(
-        self, nin, activation="tanh", init="uniform", seed=None, fan_out=1, name="", *, unit=()
-    ):
+        self,
+        nin: int,
+        activation: str = "tanh",
+        init: str = "uniform",
+        seed: Seed = None,
+        fan_out: int = 1,
+        name: str = "",
+        *,
+        unit: Iterable[int] = (),
+    ) -> None:
         """`nin` inputs; `activation` one of ACTIVATIONS; `init` one of "uniform" (U(-1, 1), as
         micrograd), "xavier" (Glorot uniform) or "he" (He normal); `seed` an int, None or a
         random.Random.
@@ -83,7 +104,7 @@ class Neuron(Module):
         if name and unit:
             raise ValueError(f"give a neuron a unit= or a name=, not both (got {unit}, {name!r})")
 
-        def tag(symbol, *indices):
+        def tag(symbol: str, *indices: int) -> str:
             """This neuron's label for `symbol` (w, b, z, a), with the `indices` that follow."""
             return label(symbol + name, *indices) if name else label(symbol, *unit, *indices)
 
@@ -95,12 +116,12 @@ class Neuron(Module):
         self._z_label, self._a_label = tag("z"), tag("a")
         self._input_labels = _input_labels(nin)
 
-    def __call__(self, x):
+    def __call__(self, x: Collection[Number]) -> Value:
         """The neuron's activation a for one input x (a list of `nin` numbers or Values);
         numbers become Values labelled x[0], x[1], ..."""
         return self.activate(weighted_sum(self.w, _inputs(x, self._input_labels, "Neuron"), self.b))
 
-    def activate(self, z):
+    def activate(self, z: Value) -> Value:
         """a = sigma(z) for this neuron's pre-activation z (one node: dz/dw_i = x_i,
         dz/dx_i = w_i, dz/db = 1), labelling both nodes in the seeds' notation."""
         z.label = self._z_label
@@ -110,17 +131,25 @@ class Neuron(Module):
         a.label = self._a_label
         return a
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [(p.label, p) for p in self.w] + [(self.b.label, self.b)]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
 
 
 class Layer(Module):
     """`nout` neurons that all read the same inputs: a = sigma(W a_prev + b)."""
 
-    def __init__(self, nin, nout, activation="tanh", init="uniform", seed=None, index=None):
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        init: str = "uniform",
+        seed: Seed = None,
+        index: int | None = None,
+    ) -> None:
         """`index` is the layer's number l (from 1) in the labels, z[l][j]; a lone layer has
         none, and its labels are z[j]."""
         nout = integer(nout, "nout", least=1)
@@ -134,25 +163,25 @@ class Layer(Module):
         ]
         self.activation = activation
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Number]) -> list[Value]:
         """The layer's activations, always a list (one entry per neuron)."""
         zs = linear(self.W, x, self.b)  # z = W a_prev + b, one node per neuron
         return [neuron.activate(z) for neuron, z in zip(self.neurons, zs)]
 
     @property
-    def W(self):
+    def W(self) -> list[list[Parameter]]:
         """The weight matrix as a list of rows of Values: W[j][i] = neurons[j].w[i]."""
         return [neuron.w for neuron in self.neurons]
 
     @property
-    def b(self):
+    def b(self) -> list[Parameter]:
         """The bias vector as a list of Values."""
         return [neuron.b for neuron in self.neurons]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [pair for neuron in self.neurons for pair in neuron.named_parameters()]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Layer({len(self.neurons[0].w)}, {len(self.neurons)}, activation={self.activation!r})"
         )
@@ -162,8 +191,14 @@ class MLP(Module):
     """A multi-layer perceptron: layers of neurons, each layer reading the previous one's a."""
 
     def __init__(
-        self, nin, nouts, activation="tanh", output_activation="linear", init="uniform", seed=None
-    ):
+        self,
+        nin: int,
+        nouts: Iterable[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
         """MLP(2, [16, 16, 1]): 2 inputs, two hidden layers of 16 `activation` units, and one
         `output_activation` output. The same `seed` always gives the same weights (a private
         random.Random is used, never the global one)."""
@@ -196,7 +231,7 @@ class MLP(Module):
         self.activation, self.output_activation, self.init = activation, output_activation, init
         self._input_labels = _input_labels(nin)
 
-    def __call__(self, x):
+    def __call__(self, x: Collection[Number]) -> Value | list[Value]:
         """The network's output for one example `x` (a list of `nin` numbers or Values): a list of
         Values, or a single Value when the last layer has one neuron."""
         a = _inputs(x, self._input_labels, "MLP")
@@ -204,12 +239,12 @@ class MLP(Module):
             a = layer(a)
         return a[0] if len(a) == 1 else a
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [pair for layer in self.layers for pair in layer.named_parameters()]
 
     # ---- save and load: JSON only, never pickle (a model file must not be able to run code) ----
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, list[Any]]:
         """Every weight and bias as plain floats, in the seeds' matrix notation:
         {"W[1]": W^1 as a list of rows, "b[1]": b^1, "W[2]": ...}, so that
         state["W[l]"][j][i] is the weight labelled w[l][j][i]. A copy: editing it changes
@@ -219,7 +254,7 @@ class MLP(Module):
             for layer in self.layers
         )
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Set every weight and bias from `state`, a dict as `state_dict()` returns it.
 
         Everything is checked before anything changes: the names (none missing, none extra),
@@ -230,7 +265,7 @@ class MLP(Module):
         sizes = [self.nin] + [len(layer.neurons) for layer in self.layers]
         self._set(modelfile.state_numbers(state, sizes, f"the state dict for {self!r}"))
 
-    def save(self, path):
+    def save(self, path: StrPath) -> None:
         """Write the model to `path` as JSON (the format of nn.modelfile): {"format":
         "chainrule.MLP", "version": 1, "architecture": {nin, nouts, activation,
         output_activation, init}, "state": state_dict()}. Floats are written as repr() writes
@@ -249,7 +284,7 @@ class MLP(Module):
         modelfile.write(path, self._architecture(), self.state_dict())
 
     @classmethod
-    def load(cls, path, *, max_bytes=MAX_MODEL_BYTES):
+    def load(cls: type[_MLP], path: StrPath, *, max_bytes: int = MAX_MODEL_BYTES) -> _MLP:
         """The MLP that `save` wrote to `path`.
 
         A model file may come from anyone, so nothing in it is trusted. It is JSON (reading it
@@ -272,7 +307,13 @@ class MLP(Module):
         return model
 
     @classmethod
-    def from_numpy(cls, weights, biases, activation="tanh", output_activation="linear"):
+    def from_numpy(
+        cls: type[_MLP],
+        weights: Iterable[ArrayLike],
+        biases: Iterable[ArrayLike],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+    ) -> _MLP:
         """An MLP whose layer l holds the weight matrix W^l (shape (n_out, n_in)) and the bias
         vector b^l (shape (n_out,) or (n_out, 1)), with `activation` on the hidden layers.
         `weights` and `biases` are nn.vectorized.Layers (as nn.to_numpy returns them) or plain
@@ -290,7 +331,7 @@ class MLP(Module):
         )
         return model
 
-    def _set(self, numbers):
+    def _set(self, numbers: Iterable[float]) -> None:
         """Set the parameters' data from `numbers` (floats, checked), in the order of
         parameters()."""
         for p, x in zip(self.parameters(), numbers):
@@ -306,16 +347,16 @@ class MLP(Module):
             "init": self.init,
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r})"
         )
 
-    def summary(self):
+    def summary(self) -> list[tuple[str, int | str, str, str]]:
         """The layers as rows: (name, units, activation, parameters), the input first and the
         total last (what Jupyter shows for a model, as a table)."""
-        rows = [("input x", self.nin, "", "")]
+        rows: list[tuple[str, int | str, str, str]] = [("input x", self.nin, "", "")]
         for l, layer in enumerate(self.layers, start=1):
             n_in, n_out = len(layer.neurons[0].w), len(layer.neurons)
             params = f"{n_out * n_in + n_out:,} (W{l} {n_out}×{n_in}, b{l} {n_out})"
@@ -323,7 +364,7 @@ class MLP(Module):
         rows.append(("total", "", "", f"{len(self.parameters()):,}"))
         return rows
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in ("", "units", "activation", "parameters"))
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
@@ -332,12 +373,12 @@ class MLP(Module):
         return f"<p><code>{html.escape(repr(self))}</code></p><table><tr>{head}</tr>{body}</table>"
 
 
-def _input_labels(nin):
+def _input_labels(nin: int) -> list[str]:
     """The labels of the inputs' Values: x[0], x[1], ..."""
     return [label("x", i) for i in range(nin)]
 
 
-def _inputs(x, labels, who):
+def _inputs(x: Collection[Number], labels: Sequence[str], who: str) -> list[Value]:
     """x as a list of len(labels) Values; numbers become Values labelled x[0], x[1], ..."""
     n = len(labels)
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
@@ -356,7 +397,9 @@ def _inputs(x, labels, who):
     return values
 
 
-def _initializer(init, fan_in, fan_out, generator):
+def _initializer(
+    init: str, fan_in: int, fan_out: int, generator: random.Random
+) -> Callable[[], float]:
     """A function drawing one initial weight from `generator` (a random.Random)."""
     if init == "uniform":  # micrograd's choice
         return lambda: generator.uniform(-1.0, 1.0)

@@ -6,7 +6,11 @@ is skipped by step(), and `state_dict()` / `load_state_dict()` hold everything a
 keeps between steps (its settings, Adam's moments and step count, SGD's velocity), as plain
 numbers (JSON will do), so a run can be stopped and resumed exactly."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import Any
 
 from autograd import Value
 from autograd.checks import integer, number
@@ -15,7 +19,9 @@ from autograd.checks import integer, number
 class Optimizer:
     """Keeps the list of parameters and the learning rate; subclasses define `step()`."""
 
-    def __init__(self, params, lr):
+    t: int  # the step count, for an optimizer that keeps one (Adam); state_dict() records it
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
         if isinstance(params, Value) or not hasattr(params, "__iter__"):
             hint = " (pass model.parameters())" if hasattr(params, "parameters") else ""
             raise TypeError(f"params must be a list of Values{hint}, got {type(params).__name__}")
@@ -32,30 +38,31 @@ class Optimizer:
         self.params = params
         self.lr = number(lr, "lr", positive=True)
 
-    SETTINGS = ("lr",)  # the hyperparameters state_dict() records (and __repr__ shows)
-    BUFFERS = ()  # the per-parameter lists of numbers it keeps between steps
+    # the hyperparameters state_dict() records (and __repr__ shows)
+    SETTINGS: tuple[str, ...] = ("lr",)
+    BUFFERS: tuple[str, ...] = ()  # the per-parameter lists of numbers it keeps between steps
 
-    def zero_grad(self, set_to_none=False):
+    def zero_grad(self, set_to_none: bool = False) -> None:
         """Set every parameter's gradient to 0, or to None with set_to_none=True (PyTorch's
         default): "no gradient yet", which backward() starts from 0 and step() skips."""
         for p in self.params:
             p.grad = None if set_to_none else 0.0
 
-    def step(self):
+    def step(self) -> None:
         """Change every parameter's data using its gradient (defined by each optimizer)."""
         raise NotImplementedError
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything this optimizer keeps between steps, as plain numbers and lists: its type,
         its settings, its step count and per-parameter buffers. A copy."""
-        state = {"type": type(self).__name__, "parameters": len(self.params)}
+        state: dict[str, Any] = {"type": type(self).__name__, "parameters": len(self.params)}
         state.update({name: _plain(getattr(self, name)) for name in self.SETTINGS})
         state.update({name: list(getattr(self, name)) for name in self.BUFFERS})
         if hasattr(self, "t"):
             state["t"] = self.t
         return state
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Set this optimizer's settings and buffers from `state` (as state_dict() returns it,
         for an optimizer of the same type over as many parameters). Everything is checked
         before anything changes: a ValueError names what does not fit."""
@@ -74,14 +81,13 @@ class Optimizer:
                 f"the state is for {state['parameters']!r} parameters; this optimizer has "
                 f"{len(self.params)}"
             )
-        checked = type(self)(
-            [Value(0.0) for _ in self.params],
-            **{
-                name: tuple(state[name]) if isinstance(state[name], list) else state[name]
-                for name in self.SETTINGS
-            },
-        )  # the constructor's checks of every setting
-        buffers = {}
+        settings: dict[str, Any] = {
+            name: tuple(state[name]) if isinstance(state[name], list) else state[name]
+            for name in self.SETTINGS
+        }
+        # the constructor's checks of every setting
+        checked = type(self)([Value(0.0) for _ in self.params], **settings)
+        buffers: dict[str, list[float]] = {}
         for name in self.BUFFERS:
             values = state[name]
             if not isinstance(values, (list, tuple)) or len(values) != len(self.params):
@@ -96,7 +102,7 @@ class Optimizer:
         if "t" in state:
             self.t = t
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.SETTINGS)
         steps = f", step {self.t}" if hasattr(self, "t") else ""
         n = len(self.params)
@@ -110,13 +116,15 @@ class SGD(Optimizer):
     SETTINGS = ("lr", "momentum", "weight_decay")
     BUFFERS = ("velocity",)
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+    def __init__(
+        self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = number(momentum, "momentum", non_negative=True)
         self.weight_decay = number(weight_decay, "weight_decay", non_negative=True)
         self.velocity = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         """Move every parameter one step against its gradient."""
         lr, mu, decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
@@ -135,7 +143,14 @@ class Adam(Optimizer):
     SETTINGS = ("lr", "betas", "eps", "weight_decay")
     BUFFERS = ("m", "v")
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] | list[float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (list, tuple)) or len(betas) != 2:
             raise TypeError(
@@ -152,7 +167,7 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.params)
         self.t = 0
 
-    def step(self):
+    def step(self) -> None:
         """One Adam update of every parameter."""
         self.t += 1
         beta1, beta2 = self.betas

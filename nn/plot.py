@@ -7,7 +7,11 @@ and any backend works, headless ones included; a Jupyter notebook shows a return
 PNG image (once: pyplot does not show it a second time).
 """
 
+from __future__ import annotations
+
 import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import figure as _figure_module
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -15,9 +19,12 @@ from matplotlib.colors import ListedColormap
 
 from autograd import no_grad
 from autograd.checks import integer, number
-from autograd.files import check_target, write_file
+from autograd.files import StrPath, check_target, write_file
 
-from .train import argmax
+from .train import Model, argmax
+
+if TYPE_CHECKING:
+    from .train import History
 
 _DPI = 100
 # decision_boundary evaluates the model at resolution^2 points: measured ~0.2 us per parameter
@@ -27,7 +34,7 @@ MAX_GRID_WORK = 25_000_000  # resolution^2 x parameters
 _CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
 
 
-def history(history, path=None, title=None):
+def history(history: History, path: StrPath | None = None, title: str | None = None) -> Figure:
     """The loss per epoch and, when the history has one, the accuracy per epoch, side by side.
     `history` is what nn.fit returned (anything with `.loss` and `.accuracy` lists)."""
     if not hasattr(history, "loss"):
@@ -69,7 +76,15 @@ def history(history, path=None, title=None):
 
 
 @no_grad()
-def decision_boundary(model, X, Y, path=None, resolution=60, threshold=None, title=None):
+def decision_boundary(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    Y: Sequence[float | Sequence[float]],
+    path: StrPath | None = None,
+    resolution: int = 60,
+    threshold: float | None = None,
+    title: str | None = None,
+) -> Figure:
     """The model's output over the plane of its two inputs, with the data (X, Y) on top.
 
     One output: the output is shaded, and the boundary where it crosses `threshold` is drawn
@@ -79,7 +94,8 @@ def decision_boundary(model, X, Y, path=None, resolution=60, threshold=None, tit
     on a resolution x resolution grid covering the data with a margin, without recording a
     graph. Points are coloured by their label Y[n]."""
     if getattr(model, "nin", 2) != 2:
-        raise ValueError(f"a decision boundary needs a model with 2 inputs, got {model.nin}")
+        nin = model.nin  # type: ignore[attr-defined]  # (getattr found it)
+        raise ValueError(f"a decision boundary needs a model with 2 inputs, got {nin}")
     if len(X) != len(Y):
         raise ValueError(f"X has {len(X)} examples but Y has {len(Y)}; expected one y per x")
     if not len(X):
@@ -104,7 +120,8 @@ def decision_boundary(model, X, Y, path=None, resolution=60, threshold=None, tit
     if threshold is not None:
         threshold = number(threshold, "threshold (or None)")
     xs0, xs1 = _axis([p[0] for p in points], resolution), _axis([p[1] for p in points], resolution)
-    grid = [[model([u, v]) for u in xs0] for v in xs1]  # grid[row][column]: v is the height
+    # grid[row][column]: v is the height; each a Value, or a list of them (several outputs)
+    grid: list[list[Any]] = [[model([u, v]) for u in xs0] for v in xs1]
     several = isinstance(grid[0][0], (list, tuple))
     fig = _figure(figsize=(6.0, 5.0))
     ax = fig.add_subplot(1, 1, 1)
@@ -162,19 +179,19 @@ def decision_boundary(model, X, Y, path=None, resolution=60, threshold=None, tit
 class Figure(_figure_module.Figure):
     """A matplotlib Figure that Jupyter shows as a PNG when a cell returns it, without pyplot."""
 
-    def _repr_png_(self):
+    def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", dpi=_DPI)
         return buffer.getvalue()
 
 
-def _figure(figsize):
+def _figure(figsize: tuple[float, float]) -> Figure:
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)  # a canvas of its own: savefig works without pyplot
     return fig
 
 
-def _finish(fig, path):
+def _finish(fig: Figure, path: StrPath | None) -> Figure:
     """The figure, written to `path` as a PNG first when one is given (atomically: an existing
     file is replaced whole or not at all, and nothing but a regular file is ever replaced)."""
     if path is not None:

@@ -17,17 +17,25 @@ Accuracy is defined by the loss, because the loss says what an output means:
 With several outputs under a binary loss, an example counts as right when every output is.
 """
 
+from __future__ import annotations
+
 import gc
 import math
 import numbers
 import sys
-from collections import namedtuple
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any, NamedTuple, TypeAlias
 
 from autograd import Value, no_grad, total
-from autograd.checks import integer, number, rng
+from autograd.checks import Seed, integer, number, rng
 
 from . import losses as _losses
-from .optim import SGD, Adam
+from .losses import Loss, Prediction, Target
+from .optim import SGD, Adam, Optimizer
+
+# a model: model(x) for one example's inputs x, a Value (one output) or a list of Values
+Model: TypeAlias = Callable[[Sequence[float]], Value | Sequence[Value]]
+Output: TypeAlias = float | list[float]  # a model's output as plain numbers
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 # fit's learning rates for an optimizer given by name. They suit this package's small networks:
@@ -47,13 +55,20 @@ class NonFiniteError(FloatingPointError):
     step, so the weights (and the optimizer's state) are those from before that step."""
 
 
-Step = namedtuple("Step", ["loss", "outputs"])
-Step.__doc__ = """What train_step returns: the batch's mean loss (a float) and the model's outputs
-for the batch as plain numbers, both from the forward pass, before the update."""
+class Step(NamedTuple):
+    """What train_step returns: the batch's mean loss (a float) and the model's outputs
+    for the batch as plain numbers, both from the forward pass, before the update."""
 
-Evaluation = namedtuple("Evaluation", ["loss", "accuracy"])
-Evaluation.__doc__ = """What evaluate returns: the mean loss over the data set (a float) and the
-accuracy (a fraction in [0, 1], or None for a loss without classes)."""
+    loss: float
+    outputs: list[Output]
+
+
+class Evaluation(NamedTuple):
+    """What evaluate returns: the mean loss over the data set (a float) and the
+    accuracy (a fraction in [0, 1], or None for a loss without classes)."""
+
+    loss: float
+    accuracy: float | None
 
 
 class History:
@@ -64,14 +79,14 @@ class History:
     Keras reports). With full batches, entry e is therefore the model as it was at the start of
     epoch e; use `evaluate` for the model as it is after training."""
 
-    def __init__(self, loss, accuracy):
+    def __init__(self, loss: list[float], accuracy: list[float] | None) -> None:
         self.loss = loss
         self.accuracy = accuracy
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.loss)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.loss:
             return "History(epochs=0)"
         accuracy = "" if self.accuracy is None else f", accuracy={self.accuracy[-1]:.4g}"
@@ -79,18 +94,18 @@ class History:
 
 
 def fit(
-    model,
-    X,
-    Y,
+    model: Model,
+    X: Collection[Collection[float]],
+    Y: Collection[Target],
     *,
-    loss,
-    optimizer="adam",
-    lr=None,
-    epochs=100,
-    batch_size=None,
-    seed=0,
-    progress=True,
-):
+    loss: Loss | str,
+    optimizer: Optimizer | str = "adam",
+    lr: float | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    seed: Seed = 0,
+    progress: bool = True,
+) -> History:
     """Train `model` on the examples (X[n], Y[n]) and return the History, one entry per epoch.
 
     - loss: a function of nn.losses (or any `loss(prediction, target) -> Value`), or its name.
@@ -149,14 +164,20 @@ def fit(
                     bar.update(1)
             # one full batch: its mean loss as it is (x * n / n need not give back x exactly)
             history.loss.append(step.loss if size == n else math.fsum(sums) / n)
-            if thresholds is not None:
+            if history.accuracy is not None:  # (a list exactly where thresholds is not None)
                 history.accuracy.append(correct / n)
             if bar is not None:
                 bar.set_postfix(_postfix(epoch, history.loss[-1], history), False)
     return history
 
 
-def train_step(model, X, Y, loss, optimizer):
+def train_step(
+    model: Model,
+    X: Collection[Sequence[float]],
+    Y: Collection[Target],
+    loss: Loss | str,
+    optimizer: Optimizer,
+) -> Step:
     """One step of gradient descent on the batch (X, Y): outputs a = model(x) for every x, the
     cost L = 1/n sum_x loss(a, y), optimizer.zero_grad(), L.backward(), optimizer.step().
     Returns a Step: the cost as a float and the outputs as plain numbers (before the update).
@@ -210,14 +231,16 @@ def _check_finite(cost, model, optimizer):
 
 
 @no_grad()
-def predict(model, X):
+def predict(model: Model, X: Iterable[Sequence[float]]) -> list[Output]:
     """The model's outputs for the inputs X, as plain numbers (a float per example, or a list of
     floats for a model with several outputs), computed without recording a graph."""
     return [_numbers(model(x)) for x in X]
 
 
 @no_grad()
-def evaluate(model, X, Y, loss):
+def evaluate(
+    model: Model, X: Collection[Collection[float]], Y: Collection[Target], loss: Loss | str
+) -> Evaluation:
     """The model's mean loss over (X, Y) and its accuracy (None for a loss without classes; see
     the module's docstring), computed without recording a graph: an Evaluation(loss, accuracy)."""
     loss = _losses.get(loss)
@@ -227,7 +250,7 @@ def evaluate(model, X, Y, loss):
     return Evaluation(mean, accuracy([_numbers(a) for a in outputs], Y, loss))
 
 
-def accuracy(outputs, Y, loss):
+def accuracy(outputs: Sequence[Prediction], Y: Sequence[Target], loss: Loss | str) -> float | None:
     """The fraction of examples whose output stands for the target's class under `loss` (see the
     module's docstring), or None when the loss has no classes (squared_error, mse, custom)."""
     thresholds = _rule(_losses.get(loss))
@@ -241,7 +264,7 @@ def accuracy(outputs, Y, loss):
     return sum(map(_correct, outputs, Y, [thresholds] * len(Y))) / len(Y)
 
 
-def classify(output, loss):
+def classify(output: Prediction, loss: Loss | str) -> int | list[int]:
     """The class a model output stands for under `loss`: +1 or -1 (hinge), 1 or 0 (the binary
     cross-entropies; a list for several outputs), the index of the largest logit
     (cross_entropy). ValueError for a loss without classes."""
@@ -266,7 +289,7 @@ def _example_losses(outputs, Y, loss):
     return example_losses
 
 
-def argmax(logits):
+def argmax(logits: float | list[float]) -> int:
     """The index of the largest of `logits` (a list of numbers; a lone number is index 0), the
     first one on a tie: the class cross_entropy reads from a model's outputs."""
     if not isinstance(logits, list):
@@ -292,7 +315,7 @@ def _correct(output, target, thresholds):
     return all((a > a_threshold) == (y > y_threshold) for a, y in zip(output, target))
 
 
-def _numbers(output):
+def _numbers(output: Any) -> Output:
     """A model output (a Value or a list of Values) as a float or a list of floats."""
     if isinstance(output, Value):
         return output.data
@@ -301,7 +324,9 @@ def _numbers(output):
     return output
 
 
-def _dataset(X, Y, nin):
+def _dataset(
+    X: Collection[Collection[float]], Y: Collection[Any], nin: int | None
+) -> tuple[list[list[float]], list[Any]]:
     """X as a list of lists of floats and Y as a list of targets (an int or float, or a list of
     them), after checking both: the same non-zero length, finite numbers, nin inputs each."""
     for name, data in (("X", X), ("Y", Y)):
@@ -335,7 +360,7 @@ def _target(y, name):
     return number(y, name)
 
 
-def _optimizer(model, optimizer, lr):
+def _optimizer(model: Model, optimizer: Optimizer | str, lr: float | None) -> Optimizer:
     """The optimizer fit uses: the one given, or a new one by name holding model.parameters()."""
     if isinstance(optimizer, str):
         if optimizer not in OPTIMIZERS:

@@ -25,8 +25,11 @@ The weights and biases you pass in may be such Layers, or plain lists read in th
 W^1 first: `nn.to_numpy(model)` and `[W1, W2]` both work.
 """
 
+from __future__ import annotations
+
 import operator
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Generic, NamedTuple, SupportsIndex, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -34,10 +37,20 @@ from autograd.checks import choice
 
 from . import losses as scalar_losses
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .losses import Loss
+
 LEAKY_SLOPE = 0.01  # Value.leaky_relu's default slope, which nn's neurons use
 
+_T = TypeVar("_T")
+Array: TypeAlias = np.ndarray  # a float64 matrix or vector (NumPy)
+# a loss of the matrix form: (outputs a, targets y) -> (each example's L_x, dL_x/da)
+MatrixLoss: TypeAlias = Callable[[Array, Array], tuple[Array, Array]]
 
-class Layers:
+
+class Layers(Generic[_T]):
     """One value per layer, indexed by the seeds' layer number (see the module docstring).
 
     - `layers[l]` is layer l's value, for l in `layers.indices` (1..L; 0..L for the
@@ -51,7 +64,7 @@ class Layers:
 
     __slots__ = ("_values", "first", "name")
 
-    def __init__(self, values, first=1, name="layers"):
+    def __init__(self, values: Iterable[_T], first: int = 1, name: str = "layers") -> None:
         """`values` in order, the first one being layer `first` (1, or 0 for activations);
         `name` (e.g. "dW") is what error messages call it."""
         self._values = tuple(values)
@@ -59,24 +72,24 @@ class Layers:
         self.name = name
 
     @property
-    def indices(self):
+    def indices(self) -> range:
         """The layer numbers this holds: range(first, first + len)."""
         return range(self.first, self.first + len(self._values))
 
-    def items(self):
+    def items(self) -> Iterator[tuple[int, _T]]:
         """(l, value) pairs, the lowest layer first."""
         return zip(self.indices, self._values)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._values)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[_T]:
         return iter(self._values)
 
-    def __reversed__(self):
+    def __reversed__(self) -> Iterator[_T]:
         return reversed(self._values)
 
-    def __getitem__(self, l):
+    def __getitem__(self, l: SupportsIndex) -> _T:
         if isinstance(l, slice):
             raise TypeError(
                 f"{self.name} cannot be sliced: its index is a layer number, so {self.name}[1:] "
@@ -89,7 +102,7 @@ class Layers:
             raise IndexError(self._no_layer(l))
         return self._values[position]
 
-    def _no_layer(self, l):
+    def _no_layer(self, l: int) -> str:
         name, held = self.name, f"layers {self.first}..{self.first + len(self._values) - 1}"
         if l < 0:
             return f"{name}[{l}]: counting from the end, {name} has {len(self._values)} ({held})"
@@ -100,12 +113,12 @@ class Layers:
             )
         return f"{name}[{l}]: there is no layer {l}; {name} holds {held}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         values = ", ".join(f"{l}: {value!r}" for l, value in self.items())
         return f"Layers({self.name}, {{{values}}})"
 
 
-def _sigmoid(z):
+def _sigmoid(z: Array) -> Array:
     """1 / (1 + e^-z) without overflow: e^z / (1 + e^z) where z < 0 (as the engine does)."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -113,7 +126,7 @@ def _sigmoid(z):
 
 # name -> (sigma(z), sigma'(z) from z and a = sigma(z)); kinks as the engine: relu'(0) = 0,
 # leaky_relu'(0) = slope.
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]] = {
     "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
     "relu": (lambda z: np.where(z > 0, z, 0.0), lambda z, a: np.where(z > 0, 1.0, 0.0)),
     "leaky_relu": (
@@ -134,18 +147,18 @@ ACTIVATIONS = {
 # loss of every example, shape (n,), and its derivative by the example's own outputs, (K, n).
 
 
-def squared_error(a, y):
+def squared_error(a: Array, y: Array) -> tuple[Array, Array]:
     """L_x = 1/2 sum_k (a_k - y_k)^2.   dL_x/da = a - y (seed 001's Step 1)."""
     return 0.5 * np.sum((a - y) ** 2, axis=0), a - y
 
 
-def mse(a, y):
+def mse(a: Array, y: Array) -> tuple[Array, Array]:
     """L_x = 1/K sum_k (a_k - y_k)^2.   dL_x/da = 2 (a - y) / K."""
     K = a.shape[0]
     return np.sum((a - y) ** 2, axis=0) / K, 2.0 * (a - y) / K
 
 
-def binary_cross_entropy(a, y):
+def binary_cross_entropy(a: Array, y: Array) -> tuple[Array, Array]:
     """L_x = -sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)] (seed 004's cost).
     dL_x/da = -y / a + (1 - y) / (1 - a) = (a - y) / (a (1 - a)).
 
@@ -164,14 +177,14 @@ def binary_cross_entropy(a, y):
     return np.sum(L, axis=0), dL_da
 
 
-def binary_cross_entropy_with_logits(a, y):
+def binary_cross_entropy_with_logits(a: Array, y: Array) -> tuple[Array, Array]:
     """L_x = sum_k [softplus(a_k) - y_k a_k] for logits a.   dL_x/da = sigmoid(a) - y."""
     _check_probabilities(y, "target")
     softplus = ACTIVATIONS["softplus"][0]
     return np.sum(softplus(a) - y * a, axis=0), _sigmoid(a) - y
 
 
-def cross_entropy(a, y):
+def cross_entropy(a: Array, y: Array) -> tuple[Array, Array]:
     """Softmax cross-entropy over the K logits a with a class index t per example (y, shape (n,)):
     L_x = log sum_k e^(a_k) - a_t.   dL_x/da = softmax(a) - onehot(t).
 
@@ -185,7 +198,7 @@ def cross_entropy(a, y):
     return m + np.log(s) - a[y, np.arange(n)], e / s - onehot
 
 
-def hinge(a, y):
+def hinge(a: Array, y: Array) -> tuple[Array, Array]:
     """L_x = sum_k max(0, 1 - y_k a_k) for labels y in {-1, +1}.
     dL_x/da = -y where 1 - y a > 0, else 0 (relu'(0) = 0, as the engine)."""
     if not np.all((y == -1.0) | (y == 1.0)):
@@ -194,7 +207,7 @@ def hinge(a, y):
     return np.sum(np.maximum(margin, 0.0), axis=0), np.where(margin > 0, -y, 0.0)
 
 
-LOSSES = {
+LOSSES: dict[str, MatrixLoss] = {
     "squared_error": squared_error,
     "mse": mse,
     "binary_cross_entropy": binary_cross_entropy,
@@ -209,15 +222,17 @@ class Backprop(NamedTuple):
     (see the module docstring); matrices have one column per example."""
 
     C: float  # the cost, the mean of the examples' losses
-    z: Layers  # z[l] = W^l a^(l-1) + b^l, shape (n_l, n), l = 1..L
-    a: Layers  # a[l] = sigma(z[l]), l = 1..L; a[0] is the input x
-    dC_da: np.ndarray  # dC/da^L, seed 001's Step 1 (with the 1/n of the mean)
-    delta: Layers  # delta[l] = dC/dz^l, shape (n_l, n), l = 1..L
-    dW: Layers  # dW[l] = dC/dW^l = delta^l a^(l-1)^T, shape of W^l, l = 1..L
-    db: Layers  # db[l] = dC/db^l = delta^l summed over the batch, shape (n_l,), l = 1..L
+    z: Layers[Array]  # z[l] = W^l a^(l-1) + b^l, shape (n_l, n), l = 1..L
+    a: Layers[Array]  # a[l] = sigma(z[l]), l = 1..L; a[0] is the input x
+    dC_da: Array  # dC/da^L, seed 001's Step 1 (with the 1/n of the mean)
+    delta: Layers[Array]  # delta[l] = dC/dz^l, shape (n_l, n), l = 1..L
+    dW: Layers[Array]  # dW[l] = dC/dW^l = delta^l a^(l-1)^T, shape of W^l, l = 1..L
+    db: Layers[Array]  # db[l] = dC/db^l = delta^l summed over the batch, shape (n_l,), l = 1..L
 
 
-def layer_activations(n_layers, activation="tanh", output_activation="linear"):
+def layer_activations(
+    n_layers: int, activation: str = "tanh", output_activation: str = "linear"
+) -> Layers[str]:
     """The activation name of each layer, as Layers indexed by l = 1..L: `activation` on the
     hidden layers, `output_activation` on layer L (as nn.MLP)."""
     for what, name in (("activation", activation), ("output_activation", output_activation)):
@@ -225,7 +240,13 @@ def layer_activations(n_layers, activation="tanh", output_activation="linear"):
     return Layers([activation] * (n_layers - 1) + [output_activation], 1, "activations")
 
 
-def forward(weights, biases, x, activation="tanh", output_activation="linear"):
+def forward(
+    weights: Iterable[ArrayLike],
+    biases: Iterable[ArrayLike],
+    x: ArrayLike,
+    activation: str = "tanh",
+    output_activation: str = "linear",
+) -> tuple[Layers[Array], Layers[Array]]:
     """z^l = W^l a^(l-1) + b^l and a^l = sigma(z^l) for l = 1..L; returns (z, a) as Layers,
     a[0] being x.
 
@@ -239,7 +260,14 @@ def forward(weights, biases, x, activation="tanh", output_activation="linear"):
     return Layers(z.values(), 1, "z"), Layers(a.values(), 0, "a")
 
 
-def backward(weights, z, a, dC_da, activation="tanh", output_activation="linear"):
+def backward(
+    weights: Iterable[ArrayLike],
+    z: Iterable[Array],
+    a: Iterable[Array],
+    dC_da: Array,
+    activation: str = "tanh",
+    output_activation: str = "linear",
+) -> tuple[Layers[Array], Layers[Array], Layers[Array]]:
     """delta^L = dC/da^L * sigma'(z^L); delta^l = (W^(l+1)^T delta^(l+1)) * sigma'(z^l);
     dC/dW^l = delta^l a^(l-1)^T; dC/db^l = delta^l summed over the columns. Returns
     (delta, dW, db) as Layers indexed by l = 1..L.
@@ -250,7 +278,7 @@ def backward(weights, z, a, dC_da, activation="tanh", output_activation="linear"
     z, a = _layers(z, 1, "z", L), _layers(a, 0, "a", L + 1)
     sigma = layer_activations(L, activation, output_activation)
 
-    def sigma_prime(l):
+    def sigma_prime(l: int) -> Array:
         return ACTIVATIONS[sigma[l]][1](z[l], a[l])
 
     deltas = {L: dC_da * sigma_prime(L)}  # by layer number, from L down to 1
@@ -262,7 +290,15 @@ def backward(weights, z, a, dC_da, activation="tanh", output_activation="linear"
     return delta, dW, db
 
 
-def backprop(weights, biases, x, y, loss, activation="tanh", output_activation="linear"):
+def backprop(
+    weights: Iterable[ArrayLike],
+    biases: Iterable[ArrayLike],
+    x: ArrayLike,
+    y: ArrayLike,
+    loss: str | Loss | MatrixLoss,
+    activation: str = "tanh",
+    output_activation: str = "linear",
+) -> Backprop:
     """Forward and backward for the batch x (one column per example) with targets y, and the
     cost C = 1/n sum_x L_x: a Backprop with C, z, a, dC/da^L, delta, dW and db.
 
@@ -279,7 +315,7 @@ def backprop(weights, biases, x, y, loss, activation="tanh", output_activation="
     return Backprop(C, z, a, dC_da, delta, dW, db)
 
 
-def loss_name(loss):
+def loss_name(loss: str | Loss | MatrixLoss) -> str:
     """The name of a loss the matrix form knows, given its name or its nn.losses function."""
     if isinstance(loss, str):
         if loss in LOSSES:
@@ -297,7 +333,9 @@ def loss_name(loss):
 # ---- checks on what the user passes ----
 
 
-def check_parameters(weights, biases):
+def check_parameters(
+    weights: Iterable[ArrayLike], biases: Iterable[ArrayLike]
+) -> tuple[Layers[Array], Layers[Array]]:
     """An MLP's weights and biases, checked, as Layers of float64 arrays W^l of shape
     (n_l, n_(l-1)) and b^l of shape (n_l,), l = 1..L.
 
@@ -311,7 +349,8 @@ def check_parameters(weights, biases):
             "need one bias vector per weight matrix and at least one layer, got "
             f"{len(weights)} weight matrices and {len(biases)} bias vectors"
         )
-    W, b = [], []
+    W: list[Array] = []
+    b: list[Array] = []
     for l, (W_l, b_l) in enumerate(zip(weights, biases), start=1):
         W_l, b_l = _real_array(W_l, f"W^{l}"), _real_array(b_l, f"b^{l}")
         if W_l.ndim != 2 or 0 in W_l.shape:
@@ -331,7 +370,7 @@ def check_parameters(weights, biases):
     return Layers(W, 1, "W"), Layers(b, 1, "b")
 
 
-def _in_order(values, what, first=1):
+def _in_order(values: Iterable[_T], what: str, first: int = 1) -> list[_T]:
     """The values of Layers numbered from `first`, or of a plain sequence, as a list in order."""
     if isinstance(values, Layers):
         if values.first != first:
@@ -348,7 +387,7 @@ def _in_order(values, what, first=1):
     return list(values)
 
 
-def _layers(values, first, what, count):
+def _layers(values: Iterable[Array], first: int, what: str, count: int) -> Layers[Array]:
     """What forward returned, z or a, as Layers: given so, or as a list in the same order."""
     values = _in_order(values, what, first)
     if values and values[0] is None:  # the old layout, [None, z^1, ...]: would misread z^1
@@ -363,7 +402,7 @@ def _layers(values, first, what, count):
     return Layers(values, first, what)
 
 
-def _real_array(x, what):
+def _real_array(x: ArrayLike, what: str) -> Array:
     """x as a float64 array; TypeError if it does not hold real numbers, ValueError if ragged
     or not finite."""
     try:
@@ -390,7 +429,7 @@ def _inputs(x, n_in):
     return x
 
 
-def _targets(y, shape, name):
+def _targets(y: ArrayLike, shape: tuple[int, ...], name: str) -> Array:
     """y as an array of the shape the loss needs: class indices (n,) or the shape of a^L."""
     K, n = shape
     if name == "cross_entropy":

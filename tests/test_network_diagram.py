@@ -121,6 +121,19 @@ def test_show_grad_before_backward_says_so():
     assert "every gradient is 0: run loss.backward() first" in legend
 
 
+def test_a_gradient_of_none_is_drawn_as_no_gradient_yet():
+    """zero_grad(set_to_none=True) leaves every .grad None ("no gradient yet"): the diagram is
+    drawn (it used to raise a TypeError) as for gradients of 0, its tooltips saying None."""
+    model = small_model()
+    zero = draw(model, show_grad=True, weight_labels=False).source
+    model.zero_grad(set_to_none=True)
+    none = draw(model, show_grad=True, weight_labels=False).source
+    assert "grad None" in none and none.replace("grad None", "grad 0") == zero
+    titles = [a.get(XLINK + "title") for a in rendered(draw(model)).iter(SVG + "a")]
+    assert "w[1][0][1] = -1, grad None" in titles
+    assert "a[1][1]: bias b[1][1] = -0.5, grad None" in titles
+
+
 def test_small_networks_have_their_weights_written_on_the_edges():
     root = rendered(draw(small_model()))
     edges = groups(root, "edge")

@@ -216,5 +216,7 @@ def test_report_reads(torch):
 
 def test_without_torch_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
-    with pytest.raises(ImportError, match=r"make test. installs it, or .\.venv/bin/pip install -e '\.\[torch\]'"):
+    with pytest.raises(
+        ImportError, match=r"make test. installs it, or .\.venv/bin/pip install -e '\.\[torch\]'"
+    ):
         crosscheck_graph(Value(1.0) * 2.0)
