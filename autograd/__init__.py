@@ -18,8 +18,13 @@ The modules, each importing only those below it:
     frames       draw_steps, step_through, save_frames: a pass as a series of pictures
     files        writing and reading the user's files safely
     cli          the `graph` command (python -m autograd graph ...)
+    engine       which build of value.py runs: compiled (Cython) or pure Python; ENGINE says
 """
 
+# First, before any module that uses it: load autograd.value, compiled or pure Python (engine.py)
+from .engine import ENGINE, ENGINE_REASON
+
+# isort: split
 from .check import GradcheckError, central_difference, gradcheck
 from .derivatives import grad
 from .frames import draw_steps, save_frames, step_through
@@ -41,6 +46,8 @@ from .value import (
 )
 
 __all__ = [
+    "ENGINE",
+    "ENGINE_REASON",
     "OPS",
     "Constant",
     "GradcheckError",

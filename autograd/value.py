@@ -18,14 +18,17 @@ Recording is per thread and per context: `no_grad()` in one thread never affects
 (autograd.grad_mode). Every op is also a record of the op registry (autograd.ops), which tells
 the other interpreters (second derivatives, the PyTorch replay, the expression parser, pictures)
 what it is; an op's parameters (the n of x ** n, leaky_relu's slope) are data on its node.
+Two builds of this file give the same bits (autograd/engine.py picks one): plain Python, and C by
+Cython where there is a compiler, whose `cython.` decorators make Value an untracked C struct.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
@@ -33,25 +36,36 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from .checks import real
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+if TYPE_CHECKING:  # type checkers read the stand-in: Cython's own `cython` module has no types
+    from . import cython_stub as cython
+else:
+    try:
+        import cython  # Cython's pure-Python mode (see the end of the docstring)
+    except ImportError:  # Cython is needed only to build the compiled engine, not to run this
+        from . import cython_stub as cython
+    if cython.compiled:  # from CPython's C API (declared in autograd/_cpython.pxd)
+        from cython.cimports.autograd._cpython import Py_TYPE, PyObject_GC_UnTrack, PyType_IS_GC
 
+COMPILED: bool = cython.compiled  # True in the compiled build (autograd.ENGINE says it too)
+_COMPENSATED_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
 Number: TypeAlias = Union["Value", float]  # an operand: a Value or a real number (int too)
+Nodes: TypeAlias = tuple["Value", ...]  # a node's inputs
+Floats: TypeAlias = tuple[float, ...]  # its local derivatives, its op's parameters
 
 
+@cython.freelist(1000)  # compiled: up to 1000 freed Values are kept for the next ones
+@cython.no_gc  # compiled: the cyclic garbage collector leaves Values alone (no cycles to find)
+@cython.cclass  # compiled: Value is an extension type, its fields a C struct
 class Value:
     """A number in a computation graph: its data, its gradient, and how it was made."""
 
-    __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
+    if not TYPE_CHECKING and cython.compiled:  # a C struct of the same fields, and a mark
+        data, grad, op, label = cython.declare(object, visibility="public")
+        inputs, local_grads, params = cython.declare(tuple, visibility="public")
+        mark = cython.declare(cython.ulonglong)
+    else:
+        __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
-
-    data: float
-    grad: float | None
-    inputs: tuple[Value, ...]
-    local_grads: tuple[float, ...]
-    op: str
-    params: tuple[Any, ...]
-    label: str
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -59,13 +73,13 @@ class Value:
         number = real(data)
         if number is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
-        self.data = number
-        self.grad = 0.0  # d(root)/d(self), filled in by root.backward(); None: none yet
-        self.inputs = ()  # the operands, in order: x * x has inputs (x, x)
-        self.local_grads = ()  # d(self)/d(input) for each input, same order
-        self.op = ""  # the operation that made this Value (a key of autograd.ops.OPS); '' if none
-        self.params = ()  # the operation's parameters: (n,) for x ** n, (slope,) for leaky_relu
-        self.label = label
+        self.data: float = number
+        self.grad: float | None = 0.0  # d(root)/d(self), set by root.backward(); None: none yet
+        self.inputs: Nodes = ()  # the operands, in order: x * x has inputs (x, x)
+        self.local_grads: Floats = ()  # d(self)/d(input) for each input, same order
+        self.op: str = ""  # the operation that made this Value (a key of autograd.ops.OPS); or ''
+        self.params: Floats = ()  # the op's parameters: (n,) for x ** n, (slope,) for leaky_relu
+        self.label: str = label
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -97,24 +111,28 @@ class Value:
 
     # ---- arithmetic: each op is its forward rule followed by its local derivatives ----
 
+    @cython.locals(y="Value")
     def __add__(self, other: Number) -> Value:
-        other = as_value(other)
-        return record(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        x, y = self, other if isinstance(other, Value) else as_value(other)
+        return record(x.data + y.data, (x, y), (1.0, 1.0), "+")
 
+    @cython.locals(y="Value")
     def __sub__(self, other: Number) -> Value:
-        other = as_value(other)
-        return record(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        x, y = self, other if isinstance(other, Value) else as_value(other)
+        return record(x.data - y.data, (x, y), (1.0, -1.0), "-")
 
+    @cython.locals(y="Value")
     def __mul__(self, other: Number) -> Value:
-        other = as_value(other)
-        return record(self.data * other.data, (self, other), (other.data, self.data), "*")
+        x, y = self, other if isinstance(other, Value) else as_value(other)
+        return record(x.data * y.data, (x, y), (y.data, x.data), "*")
 
+    @cython.locals(y="Value")
     def __truediv__(self, other: Number) -> Value:
-        other = as_value(other)
-        if other.data == 0.0:
-            raise ZeroDivisionError(f"division by zero in {self.data!r} / {other.data!r}")
-        out = self.data / other.data
-        return record(out, (self, other), (1.0 / other.data, -out / other.data), "/")
+        x, y = self, other if isinstance(other, Value) else as_value(other)
+        if y.data == 0.0:
+            raise ZeroDivisionError(f"division by zero in {x.data!r} / {y.data!r}")
+        out = x.data / y.data
+        return record(out, (x, y), (1.0 / y.data, -out / y.data), "/")
 
     def __pow__(self, exponent: Number) -> Value:
         """x ** n with a number n (op '**n'), or x ** w with a Value w (op '**').
@@ -192,12 +210,12 @@ class Value:
         return record(z, (self,), (1.0,), "relu")  # z > 0, or nan: nan stays nan (PyTorch too)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        z, s = self.data, real(slope)
-        if s is None:
+        z, slope = self.data, real(slope)  # type: ignore[assignment]  # (None: refused below)
+        if slope is None:
             raise TypeError("leaky_relu's slope must be a real number")
         if z > 0:
-            return record(z, (self,), (1.0,), "leaky_relu", (s,))
-        return record(s * z, (self,), (s,), "leaky_relu", (s,))
+            return record(z, (self,), (1.0,), "leaky_relu", (slope,))
+        return record(slope * z, (self,), (slope,), "leaky_relu", (slope,))
 
     def softplus(self) -> Value:
         z = self.data  # log(1 + e^z), written so that it cannot overflow
@@ -206,83 +224,96 @@ class Value:
 
     # ---- the backward pass ----
 
+    @cython.locals(order=list, node="Value", x="Value", local_grads=tuple, i=cython.Py_ssize_t)
+    @cython.locals(grad=cython.double, held=cython.double, dnode_dx=cython.double)
     def backward(self) -> None:
-        """Set x.grad += d(self)/dx for every leaf x self depends on.
-
-        Leaf gradients accumulate across calls (zero them between training steps; a .grad of
-        None, as zero_grad(set_to_none=True) leaves it, means no gradient yet, and starts at 0);
-        every other node's gradient is reset, so it holds d(self)/d(node) from this pass.
-        A node whose gradient is 0 passes nothing on, unless one of its local derivatives is
-        inf or nan (0 * inf is nan, as in PyTorch): skipping it changes no number.
-        """
+        """Set x.grad += d(self)/dx for every leaf x self depends on. Leaf gradients accumulate
+        across calls (zero them between steps; a .grad of None, as zero_grad(set_to_none=True)
+        leaves it, means none yet); every other node's gradient is reset, so it holds
+        d(self)/d(node) from this pass. A node whose gradient is 0 passes nothing on unless a
+        local derivative is inf or nan (0 * inf is nan, as in PyTorch)."""
         order = topological_order(self, leaves=False)
         for node in order:
             if node.inputs:  # (only the root can be a leaf here)
                 node.grad = 0.0
         self.grad = (0.0 if self.grad is None else self.grad) + 1.0
-        for node in reversed(order):  # (each one's grad is a float: the root's, or reset above)
-            grad, local_grads = node.grad, node.local_grads
-            if grad == 0.0 and math.isfinite(sum(local_grads)):
+        for node in reversed(order):
+            grad: float = node.grad  # type: ignore[assignment]  # (a node's, so not None)
+            local_grads = node.local_grads
+            if grad == 0.0 and _finite_sum(local_grads):
                 continue  # every dL/dx would grow by 0 * finite = 0 (dead relus, met margins)
             i = 0  # an index, not zip(): 2.4x faster on one- and two-input nodes (measured)
             try:  # (free unless it raises)
-                for x in node.inputs:
-                    # chain rule: dL/dx += dnode/dx * dL/dnode (grad is a float: see above)
-                    x.grad += local_grads[i] * grad  # type: ignore[operator]  # None: below
+                for x in node.inputs:  # the chain rule: dL/dx += dnode/dx * dL/dnode
+                    held, dnode_dx = x.grad, local_grads[i]  # (compiled: C doubles)
+                    x.grad = held + dnode_dx * grad  # type: ignore[operator]  # (None: below)
                     i += 1
             except TypeError:  # x.grad is None, "no gradient yet" (zero_grad(set_to_none=True))
                 for x, dnode_dx in zip(node.inputs[i:], local_grads[i:]):
-                    held = 0.0 if x.grad is None else x.grad
-                    x.grad = held + dnode_dx * grad  # type: ignore[operator]  # grad: a float
+                    x.grad = (0.0 if x.grad is None else x.grad) + dnode_dx * grad
 
-    def backward_steps(self) -> Iterator[Any]:  # of autograd.steps.Step (which imports value)
+    def __reduce__(self) -> tuple[Any, ...]:
+        """How pickle and copy take a Value apart: the same in both builds (either loads it)."""
+        fields = (self.data, self.grad, self.inputs, self.local_grads, self.op, self.params)
+        return _rebuilt, (type(self), *fields, self.label)
+
+    def backward_steps(self) -> Any:
         """An alias of autograd.backward_steps(self): the same backward pass, one node per step,
         as a view that changes no .grad (autograd.steps, which value.py does not import: it
         fills HOOKS when `import autograd` loads it)."""
         return HOOKS["backward_steps"](self)
 
 
+@cython.cclass
 class Constant(Value):
     """A plain number written into an expression (the 2 in `2 * x`): a leaf that nobody trains."""
 
     __slots__ = ()
 
 
+@cython.cclass
 class Parameter(Value):
-    """A Value that training changes: a weight or a bias (nn's neurons are made of them, and
-    pictures give them their own colour). Otherwise a plain Value."""
+    """A Value that training changes, a weight or a bias (pictures give it its own colour)."""
 
     __slots__ = ()
 
 
-# what modules above lend the ones below: "backward_steps" (steps), "draw" (graph)
-HOOKS: dict[str, Callable[..., Any]] = {}
+Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (compiled: needed)
+
+HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
+_new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
 
 
-_new = object.__new__
+def _rebuilt(cls: type[Value], *fields: Any) -> Value:
+    """The Value that Value.__reduce__ took apart (unpickling calls this)."""
+    node = cls.__new__(cls)
+    node.data, node.grad, node.inputs, node.local_grads, node.op, node.params, node.label = fields
+    return node
 
 
-def record(
-    data: float,
-    inputs: tuple[Value, ...],
-    local_grads: tuple[float, ...],
-    op: str,
-    params: tuple[Any, ...] = (),
-) -> Value:
+@cython.ccall
+@cython.locals(out=Value, number=cython.double)
+def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Floats = ()) -> Value:
     """The Value an operation returns: `data`, with its `inputs`, the local derivatives
     d(data)/d(input) in the same order, the op's name (a key of autograd.ops.OPS) and its
     parameters. Inside `no_grad()` it is a leaf that remembers nothing. Every op ends here, so
     here the overflow policy is held (see the module docstring)."""
-    if data - data:  # 0.0 for every finite number; nan (true) for inf and nan
+    number = data  # (compiled: a C double, so that the check below makes no float object)
+    if number - number:  # 0.0 for every finite number; nan (true) for inf and nan
         _check_overflow(data, inputs, op)
-    out = _new(Value)
+    out = Value.__new__(Value) if COMPILED else _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
-        out.inputs, out.local_grads, out.op, out.params = (), (), "", ()
-    else:
-        out.inputs, out.local_grads, out.op, out.params = inputs, local_grads, op, params
+        inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
+    out.inputs = inputs
+    out.local_grads = local_grads
+    out.op = op
+    out.params = params
+    if COMPILED:  # nor need the collector track these tuples: they hold only untracked objects
+        _untrack(inputs)
+        _untrack(local_grads)
     return out
 
 
@@ -302,6 +333,9 @@ def _check_overflow(data, inputs, op):
     raise OverflowError(f"{what} is too large for a float (overflow)")
 
 
+@cython.ccall
+@cython.returns(Value)
+@cython.locals(constant=Constant)
 def as_value(x: Number) -> Value:
     """x itself if it is a Value, else a Constant holding the number x."""
     if isinstance(x, Value):
@@ -309,7 +343,7 @@ def as_value(x: Number) -> Value:
     data = real(x)
     if data is None:
         raise TypeError(f"expected a Value or a real number, got {type(x).__name__}")
-    constant = _new(Constant)
+    constant = Constant.__new__(Constant) if COMPILED else _new(Constant)
     constant.data, constant.grad, constant.label = data, 0.0, ""
     constant.inputs, constant.local_grads, constant.op, constant.params = (), (), "", ()
     return constant
@@ -321,6 +355,7 @@ def weighted_sum(w: Sequence[Number], x: Sequence[Number], b: Number = 0.0) -> V
     return linear([w], x, [b])[0]
 
 
+@cython.locals(v=Value)
 def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Number]) -> list[Value]:
     """z_j = sum_i W[j][i] x_i + b[j] for every row j of W: the seeds' z = W a + b, as one
     'linear' node per row (see `weighted_sum`). The rows share x, so its data is read once."""
@@ -328,48 +363,97 @@ def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Numbe
         raise ValueError(
             f"linear needs one bias per row of W, got {len(W)} rows and {len(b)} biases"
         )
-    x = _values(x)
-    xd = [v.data for v in x]
-    zs = []
+    xs = _values(x)
+    xd = [v.data for v in xs]
+    zs: list[Value] = []
+    w: Any  # a row of W: Values (the fast path), or numbers too
+    b_j: Any
     for w, b_j in zip(W, b):
-        if len(w) != len(x):
+        if len(w) != len(xs):
             raise ValueError(
-                f"each row of W needs as many weights as inputs, got {len(w)} and {len(x)}"
+                f"each row of W needs as many weights as inputs, got {len(w)} and {len(xs)}"
             )
         try:  # fast path: w is a row of Values (a layer's weights)
-            wd = [v.data for v in w]  # type: ignore[union-attr]  # numbers: AttributeError
-            z = sum(map(mul, wd, xd), b_j.data)  # type: ignore[union-attr]  # (likewise)
+            wd = [v.data for v in w]
+            z = _dot(wd, xd, b_j.data) if COMPILED else sum(map(mul, wd, xd), b_j.data)
             if type(z) is not float:
                 raise TypeError
         except (AttributeError, TypeError):  # numbers become Constants; anything else: TypeError
             w, b_j = _values(w), as_value(b_j)
             wd = [v.data for v in w]
-            z = sum(map(mul, wd, xd), b_j.data)
-        zs.append(record(z, (*w, *x, b_j), (*xd, *wd, 1.0), "linear"))  # type: ignore[arg-type]
+            z = _dot(wd, xd, b_j.data) if COMPILED else sum(map(mul, wd, xd), b_j.data)
+        zs.append(record(z, (*w, *xs, b_j), (*xd, *wd, 1.0), "linear"))
     return zs
+
+
+@cython.cfunc
+@cython.boundscheck(False)
+@cython.wraparound(False)
+@cython.locals(wd=list, xd=list, z=cython.double, c=cython.double, p=cython.double, t=cython.double)
+def _dot(wd, xd, start):
+    """sum(map(mul, wd, xd), start), compiled: a C loop adding floats as sum() does (same bits)."""
+    n = len(wd)
+    if type(start) is not float or len(xd) != n:
+        return sum(map(mul, wd, xd), start)
+    for i in range(n):
+        if type(wd[i]) is not float or type(xd[i]) is not float:
+            return sum(map(mul, wd, xd), start)
+    z, c = start, 0.0
+    for i in range(n):  # and Neumaier's compensation c, which sum() adds from Python 3.12 on
+        p = cython.cast(cython.double, wd[i]) * cython.cast(cython.double, xd[i])
+        t = z + p
+        c += (z - t) + p if abs(z) >= abs(p) else (p - t) + z
+        z = t
+    return z + c if _COMPENSATED_SUM and c != 0.0 and math.isfinite(c) else z
+
+
+@cython.cfunc
+@cython.locals(t=tuple)
+def _untrack(t):
+    """Compiled: the collector stops watching t if all t holds are objects it does not watch."""
+    for x in t:
+        if PyType_IS_GC(Py_TYPE(x)):  # type: ignore[name-defined]  # (compiled only)
+            return
+    PyObject_GC_UnTrack(t)  # type: ignore[name-defined]  # (compiled only)
+
+
+@cython.cfunc
+@cython.locals(xs=tuple, s=cython.double, i=cython.Py_ssize_t)
+def _finite_sum(xs):
+    """math.isfinite(sum(xs)), compiled: a C loop (far from overflow, rounding cannot matter)."""
+    if not COMPILED:
+        return math.isfinite(sum(xs))
+    s = 0.0
+    for i in range(len(xs)):
+        if type(xs[i]) is not float:
+            return math.isfinite(sum(xs))
+        s += cython.cast(cython.double, xs[i])
+    return -1e300 < s < 1e300 or math.isfinite(sum(xs))
 
 
 def _values(xs: Sequence[Number]) -> Sequence[Value]:
     """xs as a sequence of Values (numbers become Constants), checked in one C-level pass."""
     if all(map(isinstance, xs, repeat(Value))):
-        return xs  # type: ignore[return-value]  # every item is a Value
+        return xs  # type: ignore[return-value]  # (every one is a Value)
     return [as_value(v) for v in xs]
 
 
 def total(terms: Iterable[Number]) -> Value:
     """terms[0] + terms[1] + ... as ONE node (op 'sum'): d(sum)/d(term) = 1 for every term."""
-    values = [as_value(t) for t in terms]
-    if not values:
+    nodes = [as_value(t) for t in terms]
+    if not nodes:
         return Constant(0.0)
     try:
-        data = math.fsum(t.data for t in values)  # exact: the sum does not depend on the order
+        data = math.fsum(t.data for t in nodes)  # exact: the sum does not depend on the order
     except OverflowError:
         data = math.inf  # record() raises the policy's OverflowError (all terms are finite)
     except ValueError:  # inf - inf
         data = math.nan
-    return record(data, tuple(values), (1.0,) * len(values), "sum")
+    return record(data, tuple(nodes), (1.0,) * len(nodes), "sum")
 
 
+@cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
+@cython.locals(inputs=tuple)
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node root depends on, each after all of its inputs, root last.
 
@@ -378,19 +462,20 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     With leaves=False, nodes without inputs are left out (backward() has nothing to do there).
     """
     order: list[Value] = []
-    visited: set[Value] = set()
+    visited: Any = _Marks() if COMPILED else set()
     stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # marker: every input of the node below it has been emitted
-            order.append(stack.pop())  # type: ignore[arg-type]  # the node below its marker
+            order.append(stack.pop())  # type: ignore[arg-type]  # (below a marker: a node)
         elif node not in visited:
             visited.add(node)
             stack.append(node)
             stack.append(None)
-            if len(node.inputs) > 2 and visited.issuperset(node.inputs):
+            inputs = node.inputs
+            if len(inputs) > 2 and visited.issuperset(inputs):
                 continue  # one C-speed check: a linear node's inputs are often all visited
-            for x in reversed(node.inputs):  # reversed: the first operand is visited first
+            for x in reversed(inputs):  # reversed: the first operand is visited first
                 if x not in visited:
                     if leaves or x.inputs:
                         stack.append(x)
@@ -399,14 +484,48 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     return order
 
 
-# The grad mode: whether operations record the graph, per thread and per context (contextvars):
-# a `no_grad()` in one thread or asyncio task never switches recording off in another. The
-# ContextVar holds (enabled, the mode outside it): entering a block pushes, leaving pops, so
-# nested blocks restore exactly. `_switched` counts the blocks open in all threads; while it is 0
-# (nearly always) an operation skips the ContextVar. The with-blocks are in autograd.grad_mode.
-_Mode: TypeAlias = "tuple[bool, _Mode | None]"  # (enabled, the mode outside it)
-_mode: ContextVar[_Mode] = ContextVar("autograd_grad_mode", default=(True, None))
-_switched = 0
+@cython.final
+@cython.cclass
+class _Marks:
+    """The compiled walk's visited set: a node keeps the number of the walk that last visited it.
+    Each walk has its own number, and a compiled walk runs from start to end without releasing
+    the GIL (it calls no Python code and makes no object the collector tracks), so walks in
+    other threads cannot interleave with it. The pure-Python walk uses a set."""
+
+    if cython.compiled:
+        walk = cython.declare(cython.ulonglong)
+
+    def __init__(self):
+        global _walks
+        _walks += 1
+        self.walk = _walks
+
+    @cython.locals(node=Value)
+    def __contains__(self, node):
+        return node.mark == self.walk
+
+    @cython.ccall
+    @cython.locals(node=Value)
+    def add(self, node):
+        node.mark = self.walk
+
+    @cython.ccall
+    @cython.locals(nodes=tuple, node=Value)
+    def issuperset(self, nodes):
+        for node in nodes:
+            if node.mark != self.walk:
+                return False
+        return True
+
+
+_walks = cython.declare(cython.ulonglong, 0)
+
+# The grad mode, per thread and per context (contextvars): a `no_grad()` in one thread or task
+# never switches recording off in another. The ContextVar holds (enabled, the mode outside it):
+# blocks push and pop, so nested ones restore exactly. While `_switched` (blocks open in all
+# threads) is 0, an op skips the ContextVar. The with-blocks are in autograd.grad_mode.
+_mode: ContextVar[tuple[bool, Any]] = ContextVar("autograd_grad_mode", default=(True, None))
+_switched = cython.declare(cython.int, 0)
 _switched_lock = threading.Lock()
 
 
@@ -444,13 +563,13 @@ def _data_of(other):
 
 
 def _exponent(n):
-    """A number exponent other than an int or a float (a NumPy scalar, a Fraction) as an int
-    or a float; a TypeError for anything else, a bool included."""
+    """A NumPy scalar or Fraction exponent as an int or float; TypeError for bools, non-numbers."""
     if isinstance(n, bool) or not isinstance(n, numbers.Real):
         raise TypeError(f"exponent must be a Value or a real number, got {type(n).__name__}")
     return int(n) if isinstance(n, numbers.Integral) else float(n)
 
 
+@cython.cfunc
 def _power(x, n):
     """x ** n and d(x^n)/dx = n x^(n-1), with a clear error where x ** n is not a real number
     or overflows. The derivative may be infinite (a vertical tangent, or beyond the float range)."""
@@ -471,6 +590,7 @@ def _power(x, n):
         return out, -math.inf if negative else math.inf
 
 
+@cython.cfunc
 def _sigmoid(z):
     """1 / (1 + e^-z), without overflow for large |z|."""
     if z >= 0:

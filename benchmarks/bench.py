@@ -1,7 +1,9 @@
-"""This engine vs micrograd 0.1.0 vs plain Python floats vs NumPy, side by side (issue 8).
+"""This engine, compiled and pure Python, vs micrograd 0.1.0 vs a micrograd-style slotted Value vs
+plain Python floats vs NumPy, side by side.
 
-    .venv/bin/python benchmarks/bench.py            # the full run (~3 min): writes RESULTS.md
-    .venv/bin/python benchmarks/bench.py --quick    # a smoke run (~1 min): prints, writes nothing
+    .venv/bin/python benchmarks/bench.py            # the full run (~6 min): writes RESULTS.md
+    .venv/bin/python benchmarks/bench.py --quick    # a smoke run (~2 min): prints, writes nothing
+    .venv/bin/python benchmarks/bench.py --baseline HEAD   # adds the pure engine as of a commit
 
 Each engine runs in its own worker process (worker.py) with the interpreter's default settings,
 garbage collector included. This process sends every worker the same inputs, CHECKS that all of
@@ -21,6 +23,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,16 +31,22 @@ sys.path.insert(0, str(HERE))
 
 import common  # noqa: E402  (benchmarks/ is not a package)
 
-# column name -> (engine module, training-step class); one worker process each
+PURE = {"CHAINRULE_PURE_PYTHON": "1"}  # this engine's pure-Python build (autograd/engine.py)
+# column name -> (engine module, training-step class, environment); one worker process each
 ENGINES = {
-    "ours": ("engine_ours", "TrainingStep"),
-    "ours, train_step": ("engine_ours", "LibraryTrainingStep"),
-    "micrograd": ("engine_micrograd", "TrainingStep"),
-    "plain floats": ("engine_plain", "TrainingStep"),
-    "numpy": ("engine_numpy", "TrainingStep"),
+    "ours": ("engine_ours", "TrainingStep", {}),
+    "ours, train_step": ("engine_ours", "LibraryTrainingStep", {}),
+    "ours, pure Python": ("engine_ours", "TrainingStep", PURE),
+    "ours, pure Python, train_step": ("engine_ours", "LibraryTrainingStep", PURE),
+    "micrograd": ("engine_micrograd", "TrainingStep", {}),
+    "plain floats": ("engine_plain", "TrainingStep", {}),
+    "numpy": ("engine_numpy", "TrainingStep", {}),
 }
-GRAPH_ENGINES = ["ours", "micrograd"]  # the engines with graph objects: memory and depth
-WIDE_ENGINES = ["ours", "micrograd", "plain floats", "numpy"]
+SLOTTED = "micrograd-style Value"
+OTHER_ENGINES = {SLOTTED: ("engine_slotted", None, {})}  # the op-by-op workload only
+GRAPH_ENGINES = ["ours", "ours, pure Python", "micrograd"]  # graph objects: memory and depth
+WIDE_ENGINES = ["ours", "ours, pure Python", "micrograd", "plain floats", "numpy"]
+OP_BY_OP_ENGINES = ["ours", "ours, pure Python", SLOTTED]
 DEMO_IMPORTS = ["numpy", "matplotlib.pyplot"]  # what micrograd's demo notebook imports
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 CPU, WALL = 0, 1  # the two clocks in every time pair a worker returns
@@ -47,19 +56,24 @@ class BenchmarkError(RuntimeError):
     """An engine disagrees with the reference, or a worker failed."""
 
 
+def without_switch(env):
+    """The environment without CHAINRULE_PURE_PYTHON: "ours" is whatever `import autograd` picks."""
+    return {k: v for k, v in env.items() if k not in PURE}
+
+
 class Worker:
     """A worker process running one engine; `preload` modules are imported first."""
 
     def __init__(self, name, preload=()):
-        module, step_class = ENGINES[name]
+        module, step_class, env = {**ENGINES, **OTHER_ENGINES}[name]
         self.name = name
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "worker.py"), module, step_class, *preload],
+            [sys.executable, str(HERE / "worker.py"), module, str(step_class), *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd=HERE,
-            env={**os.environ, **ONE_THREAD, "MPLBACKEND": "Agg"},
+            env={**without_switch(os.environ), **ONE_THREAD, "MPLBACKEND": "Agg", **env},
         )
 
     def ask(self, cmd, **args):
@@ -113,6 +127,13 @@ def check_close(what, reference, other, name, rel=1e-9):
     return worst
 
 
+def check_same_bits(what, reference, other, name):
+    """The two builds of this engine must agree exactly, bit for bit."""
+    if reference != other:
+        raise BenchmarkError(f"{what}: {name} differs from ours (the two builds must agree)")
+    return f"{what}, {name}: the same bits as ours"
+
+
 def rounds_of(workers, rounds, run):
     """run(worker) for every worker, round after round, the order reversed every other round."""
     for r in range(rounds):
@@ -137,6 +158,8 @@ def training_step(workers, rounds, checks):
     for name, reply in replies.items():
         if "graph_size" in reply:
             sizes[name] = reply["graph_size"]
+        if name == "ours, pure Python":
+            checks.append(check_same_bits("training step", reference, reply, name))
         if name != "ours":
             worst = max(
                 check_close("step loss", reference["loss"], reply["loss"], name),
@@ -163,6 +186,8 @@ def wide_graph(workers, rounds, checks):
     replies = {w.name: w.ask("check_wide") for w in workers}
     reference = replies["ours"]
     for name, reply in replies.items():
+        if name == "ours, pure Python":
+            checks.append(check_same_bits("wide graph", reference, reply, name))
         if name != "ours":
             worst = max(
                 check_close("wide root", reference["root"], reply["root"], name),
@@ -176,6 +201,36 @@ def wide_graph(workers, rounds, checks):
     runs = {w.name: [] for w in workers}
     rounds_of(workers, rounds, lambda w: runs[w.name].append(w.ask("time_wide")))
     return runs
+
+
+def op_by_op(workers, rounds, checks):
+    """Workload 5: the attention block and MLP of attention.py, trained a few steps."""
+    ready = [w for w in workers if "unavailable" not in w.ask("setup_attention")]
+    replies = {w.name: w.ask("check_attention") for w in ready}
+    reference = replies["ours"]
+    sizes = {name: r["graph_size"] for name, r in replies.items() if "graph_size" in r}
+    for name, reply in replies.items():
+        if name == "ours, pure Python":
+            checks.append(check_same_bits("op by op", reference, reply, name))
+        if name != "ours":
+            worst = max(
+                check_close("op-by-op losses", reference["losses"], reply["losses"], name),
+                check_close("op-by-op gradients", reference["gradients"], reply["gradients"], name),
+            )
+            checks.append(
+                f"op by op, {name}: the {len(reply['losses'])} losses and all "
+                f"{len(reply['gradients']):,} gradients agree with ours (largest relative "
+                f"difference {worst:.1e})"
+            )
+    first = {w.name: median(column(w.ask("time_attention", reps=1)["times"])) for w in ready}
+    reps = {name: max(1, min(20, round(0.15 / t / 3))) for name, t in first.items()}
+    times = {w.name: [] for w in ready}
+    rounds_of(
+        ready,
+        rounds,
+        lambda w: times[w.name].extend(w.ask("time_attention", reps=reps[w.name])["times"]),
+    )
+    return times, sizes
 
 
 def depth(workers, lengths, rounds):
@@ -262,7 +317,7 @@ def step_table(times, sizes, notes):
     return lines
 
 
-def report(info, step, demo_step, wide, mem, chains, lengths, checks, command):
+def report(info, step, demo_step, wide, mem, chains, lengths, ops, checks, command):
     n_ops = common.wide_node_count()
     n_leaves = common.WIDE_CELLS + 1
     lines = [
@@ -276,6 +331,16 @@ def report(info, step, demo_step, wide, mem, chains, lengths, checks, command):
         "collector on), interleaved. Times are medians of the worker's CPU time, with the "
         "spread (interquartile range / median) in brackets; ratios are ratios of medians from "
         "this one run.",
+        "",
+        f"`ours` ran this engine's {info['engines']['ours']} build (autograd.ENGINE), "
+        "`ours, pure Python` the same autograd/value.py as plain Python "
+        "(CHAINRULE_PURE_PYTHON=1)"
+        + "".join(
+            f"; `{name}` the pure-Python engine as of {name.split('@ ')[1]}"
+            for name in info["engines"]
+            if name.startswith("ours @")
+        )
+        + ".",
         "",
         "## 1. Training step",
         "",
@@ -362,58 +427,128 @@ def report(info, step, demo_step, wide, mem, chains, lengths, checks, command):
                 f"topological sort is recursive; the deepest chain that works has "
                 f"{f['deepest']:,} nodes | | |"
             )
+    times, sizes = ops
+    cpu = {name: median(column(t)) for name, t in times.items()}
+    lines += [
+        "",
+        "## 5. Op by op",
+        "",
+        "A small transformer block written against the micrograd-style API, every scalar a Value "
+        f"and every operation one Python operator (benchmarks/attention.py): "
+        f"{common.ATTENTION_TOKENS} tokens of {common.ATTENTION_DIM} numbers, RMS-norm with "
+        "`** -0.5`, causal self-attention (dot products, softmax via exp and division), an MLP "
+        f"with {common.ATTENTION_HIDDEN} relu units written with + and *, residual connections, a "
+        f"squared-error loss, backward and SGD; trained {common.ATTENTION_STEPS} steps per run, "
+        "timed per step. `micrograd-style Value` is the reference: a 40-line slotted Value with "
+        "local-gradient tuples and micrograd's recursive sort (benchmarks/engine_slotted.py).",
+        "",
+        "| engine | CPU time per step | wall-clock | micrograd-style Value's time / this "
+        "| op nodes (all nodes) per step |",
+        "|---|---|---|---|---|",
+    ]
+    for name, t in times.items():
+        size = f"{sizes[name][0]:,} ({sizes[name][1]:,})" if name in sizes else ""
+        lines.append(
+            f"| {name} | {ms(cpu[name])} [{spread(column(t)):.0f}%] "
+            f"| {ms(median(column(t, WALL)))} [{spread(column(t, WALL)):.0f}%] "
+            f"| {times_x(cpu[SLOTTED] / cpu[name])} | {size} |"
+        )
     lines += ["", "## Checks", "", *[f"- {c}" for c in checks], ""]
     return lines
 
 
-def targets(step, wide, mem, chains, lengths):
-    """The issue's targets, each with the ratio measured in this run."""
-    times = step[0]
-    cpu = {name: median(column(t)) for name, t in times.items()}
+def targets(step, wide, mem, chains, lengths, ops):
+    """The speed targets, each with the ratio measured in this run, for both builds."""
+    cpu = {name: median(column(t)) for name, t in step[0].items()}
+    op_cpu = {name: median(column(t)) for name, t in ops[0].items()}
+    results, _ = chains
+    longest = max(lengths)
     rows = []
 
     def target(text, ok, measured):
         rows.append(f"| {text} | {measured} | {'met' if ok else '**missed**'} |")
 
+    def wide_ratio(name, part, against="plain floats"):
+        return median([r[part][CPU] for r in wide[name]]) / median(
+            [r[part][CPU] for r in wide[against]]
+        )
+
+    def chain_time(name):
+        runs = results.get((name, longest))
+        return median([r["build"][CPU] + r["backward"][CPU] for r in runs]) if runs else None
+
+    # the compiled engine
+    ratio = op_cpu[SLOTTED] / op_cpu["ours"]
+    target("compiled: op by op, at least 5x the micrograd-style Value", ratio >= 5, times_x(ratio))
     for name in ("ours", "ours, train_step"):
         if name in cpu:
             speedup = cpu["micrograd"] / cpu[name]
             target(
-                f"training step ({name}): at least 50x faster than micrograd",
-                speedup >= 50,
+                f"compiled: training step ({name}), at least 100x micrograd",
+                speedup >= 100,
                 times_x(speedup),
             )
             ratio = cpu[name] / cpu["plain floats"]
-            target(f"training step ({name}): within 3x of plain floats", ratio <= 3, times_x(ratio))
-    for part, limit in (("build", 6), ("backward", 4)):
-        ratio = median([r[part][CPU] for r in wide["ours"]]) / median(
-            [r[part][CPU] for r in wide["plain floats"]]
-        )
+            target(
+                f"compiled: training step ({name}), within 1.5x of plain floats",
+                ratio <= 1.5,
+                times_x(ratio),
+            )
+    for part, limit in (("build", 8), ("backward", 7)):
+        ratio = wide_ratio("ours", part)
         target(
-            f"wide graph {part}: within {limit}x of plain floats per node",
+            f"compiled: wide graph {part}, within {limit}x of plain floats per node",
             ratio <= limit,
             times_x(ratio),
         )
     fraction = mem["ours"]["graph_bytes"] / mem["micrograd"]["graph_bytes"]
     target(
-        "memory: at most half of micrograd's bytes per node",
-        fraction <= 0.5,
-        f"{fraction:.2f} of micrograd's",
+        "compiled: bytes per node, at most 0.3x micrograd's", fraction <= 0.3, f"{fraction:.2f}x"
     )
     found = max(r["collected"] for r in wide["ours"]) + mem["ours"]["collected"]
-    target(
-        "no reference cycles: the collector frees nothing of ours", found == 0, f"{found} objects"
-    )
-    results, _ = chains
-    longest = max(lengths)
-    if ("ours", longest) in results:
-        total = median([r["build"][CPU] + r["backward"][CPU] for r in results[("ours", longest)]])
+    target("compiled: no reference cycles (the collector frees nothing)", found == 0, f"{found}")
+    total = chain_time("ours")
+    if total is not None:
         target(
-            f"a {longest:,}-node chain builds and back-propagates in under 10 s",
-            total < 10,
-            ms(total),
+            f"compiled: {longest:,}-node chain, build + backward under 10 s", total < 10, ms(total)
         )
-    return ["## Targets (issue 8)", "", "| target | measured | |", "|---|---|---|", *rows, ""]
+    # the pure-Python engine
+    ratio = op_cpu[SLOTTED] / op_cpu["ours, pure Python"]
+    target(
+        "pure Python: op by op, at least as fast as the micrograd-style Value",
+        ratio >= 1,
+        times_x(ratio),
+    )
+    baselines = [name for name in op_cpu if name.startswith("ours @")]
+    for base in baselines:  # no regression: the pure-Python build against the engine before it
+        pairs = [
+            ("training step (user-written)", cpu.get("ours, pure Python"), cpu.get(base)),
+            (
+                "training step (train_step)",
+                cpu.get("ours, pure Python, train_step"),
+                cpu.get(f"{base}, train_step"),
+            ),
+            ("wide graph build", wide_ratio("ours, pure Python", "build", base), 1.0),
+            ("wide graph backward", wide_ratio("ours, pure Python", "backward", base), 1.0),
+            ("bytes per node", mem["ours, pure Python"]["graph_bytes"], mem[base]["graph_bytes"]),
+            ("chain build + backward", chain_time("ours, pure Python"), chain_time(base)),
+            ("op by op", op_cpu["ours, pure Python"], op_cpu[base]),
+        ]
+        for what, now, before in pairs:
+            if now is not None and before:
+                ratio = now / before
+                target(
+                    f"pure Python: no regression against {base.split('@ ')[1]}: {what} "
+                    "(time or bytes now / before, within 1.05 for noise)",
+                    ratio <= 1.05,
+                    f"{ratio:.2f}",
+                )
+    if not baselines:
+        rows.append(
+            "| pure Python: no regression | not measured in this run: `--baseline REV` "
+            "adds the engine as of a commit | |"
+        )
+    return ["## Targets", "", "| target | measured | |", "|---|---|---|", *rows, ""]
 
 
 def main(argv=None):
@@ -425,6 +560,11 @@ def main(argv=None):
     parser.add_argument("--wide-rounds", type=int, help="rounds of the wide graph (default 7)")
     parser.add_argument(
         "--output", default=str(HERE / "RESULTS.md"), help="where to write the table"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run the pure-Python engine as of this git revision (e.g. HEAD): no regression?",
     )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 15)
@@ -438,8 +578,12 @@ def main(argv=None):
 
     info = {**machine(), "load_start": load()}
     checks = []
+    baseline = tempfile.TemporaryDirectory() if args.baseline else None
+    if baseline:
+        add_baseline(args.baseline, baseline.name)
     workers = [Worker(name) for name in ENGINES]
     by_name = {w.name: w for w in workers}
+    info["engines"] = {w.name: w.ask("engine_info")["engine"] for w in workers}
     try:
         log("1. training step")
         step = training_step(workers, rounds, checks)
@@ -456,18 +600,41 @@ def main(argv=None):
         mem = {name: by_name[name].ask("memory_wide") for name in GRAPH_ENGINES}
         log("4. depth")
         chains = depth([by_name[name] for name in GRAPH_ENGINES], lengths, chain_rounds)
+        log("5. op by op")
+        for name in OP_BY_OP_ENGINES:  # each in a fresh process, as the micrograd-style Value:
+            if name in by_name:  # a heap left by the 1e6-node chains must not slow one engine
+                by_name.pop(name).close()
+            by_name[name] = Worker(name)
+        ops = op_by_op([by_name[name] for name in OP_BY_OP_ENGINES], rounds, checks)
     finally:
-        for w in workers:
+        for w in by_name.values():
             w.close()
+        if baseline:
+            baseline.cleanup()
     info["load_end"] = load()
-    lines = report(info, step, demo_step, wide, mem, chains, lengths, checks, command)
-    lines += targets(step, wide, mem, chains, lengths)
+    lines = report(info, step, demo_step, wide, mem, chains, lengths, ops, checks, command)
+    lines += targets(step, wide, mem, chains, lengths, ops)
     text = "\n".join(lines)
     print(text)
     if not args.quick:
         Path(args.output).write_text(text + "\n")
         log(f"written to {args.output}")
         update_readme(text)
+
+
+def add_baseline(rev, folder):
+    """The pure-Python engine (autograd and nn) as of git revision `rev`, in its own workers."""
+    root = HERE.parent
+    archive = subprocess.run(
+        ["git", "archive", rev, "autograd", "nn"], cwd=root, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    name = f"ours @ {rev}"
+    env = {**PURE, "PYTHONPATH": folder}
+    ENGINES[name] = ("engine_ours", "TrainingStep", env)
+    ENGINES[f"{name}, train_step"] = ("engine_ours", "LibraryTrainingStep", env)
+    for names in (GRAPH_ENGINES, WIDE_ENGINES, OP_BY_OP_ENGINES):
+        names.insert(names.index("ours, pure Python") + 1, name)
 
 
 def update_readme(text):

@@ -70,3 +70,25 @@ def pairwise_sum(terms):
             paired.append(terms[-1])
         terms = paired
     return terms[0]
+
+
+ATTENTION_TOKENS, ATTENTION_DIM, ATTENTION_HIDDEN = 6, 16, 32  # the op-by-op workload's sizes
+ATTENTION_STEPS = 3  # training steps per timed run: "trained a few steps"
+ATTENTION_LR = 0.05
+
+
+def attention_inputs(seed=3):
+    """The op-by-op workload's weights (U(-1, 1) / sqrt(fan-in)), token vectors and targets."""
+    rng = random.Random(seed)
+    T, D, H = ATTENTION_TOKENS, ATTENTION_DIM, ATTENTION_HIDDEN
+
+    def matrix(rows, cols):
+        return [
+            [rng.uniform(-1.0, 1.0) / math.sqrt(cols) for _ in range(cols)] for _ in range(rows)
+        ]
+
+    weights = {name: matrix(D, D) for name in ("Wq", "Wk", "Wv", "Wo")}
+    weights["W1"], weights["W2"] = matrix(H, D), matrix(D, H)
+    X = [[rng.gauss(0.0, 1.0) for _ in range(D)] for _ in range(T)]
+    Y = [[rng.gauss(0.0, 1.0) for _ in range(D)] for _ in range(T)]
+    return weights, X, Y

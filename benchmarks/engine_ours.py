@@ -2,6 +2,7 @@
 
 import math
 
+import attention
 from common import ALPHA, LR, flat_parameters, pairwise_sum
 
 from autograd import Value, topological_order, total
@@ -131,3 +132,13 @@ def chain_backward(chain):
 def chain_result(chain):
     y, x, w = chain
     return y.data, x.grad, w.grad
+
+
+class AttentionStep(attention.Step):
+    """The op-by-op workload (attention.py) on this engine's Value."""
+
+    def __init__(self, inputs):
+        super().__init__(Value, inputs)
+
+    def graph_size(self):
+        return super().graph_size(topological_order)

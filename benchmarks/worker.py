@@ -62,6 +62,40 @@ class Worker:
             times.append(since(start))
         return {"times": times}
 
+    def engine_info(self):
+        """Which build of this repository's engine the worker runs (autograd.ENGINE), if any."""
+        autograd = sys.modules.get("autograd")
+        return {"engine": getattr(autograd, "ENGINE", None) if autograd else None}
+
+    # ---- workload 5: op by op (attention.py) ----
+
+    def setup_attention(self):
+        step_class = getattr(self.engine, "AttentionStep", None)
+        if step_class is None:
+            return {"unavailable": f"{self.engine.__name__} has no AttentionStep"}
+        self.attention = step_class(common.attention_inputs())
+        return {}
+
+    def check_attention(self):
+        """The first few steps from the common weights: every loss, then every gradient."""
+        self.attention.reset()
+        losses = self.attention()
+        reply = {"losses": losses, "gradients": self.attention.gradients()}
+        size = self.attention.graph_size()
+        if size is not None:
+            reply["graph_size"] = size
+        return reply
+
+    def time_attention(self, reps):
+        """CPU and wall time per training step (each run is ATTENTION_STEPS steps)."""
+        times = []
+        for _ in range(reps):
+            self.attention.reset()  # every run starts from the same weights (not timed)
+            start = clocks()
+            self.attention()
+            times.append([t / common.ATTENTION_STEPS for t in since(start)])
+        return {"times": times}
+
     # ---- workload 2: the wide graph ----
 
     def check_wide(self):
