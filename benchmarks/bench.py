@@ -64,8 +64,9 @@ def without_switch(env):
 class Worker:
     """A worker process running one engine; `preload` modules are imported first."""
 
-    def __init__(self, name, preload=()):
-        module, step_class, env = {**ENGINES, **OTHER_ENGINES}[name]
+    def __init__(self, name, preload=(), module=None):
+        default, step_class, env = {**ENGINES, **OTHER_ENGINES}[name]
+        module = module or default
         self.name = name
         self.process = subprocess.Popen(
             [sys.executable, str(HERE / "worker.py"), module, str(step_class), *preload],
@@ -601,10 +602,10 @@ def main(argv=None):
         log("4. depth")
         chains = depth([by_name[name] for name in GRAPH_ENGINES], lengths, chain_rounds)
         log("5. op by op")
-        for name in OP_BY_OP_ENGINES:  # each in a fresh process, as the micrograd-style Value:
-            if name in by_name:  # a heap left by the 1e6-node chains must not slow one engine
-                by_name.pop(name).close()
-            by_name[name] = Worker(name)
+        for name in OP_BY_OP_ENGINES:  # each in a fresh process that imports only its engine,
+            if name in by_name:  # as the micrograd-style Value's: no heap left by the 1e6-node
+                by_name.pop(name).close()  # chains, no nn and NumPy for the collector to walk
+            by_name[name] = Worker(name, module=None if name == SLOTTED else "engine_ours_ops")
         ops = op_by_op([by_name[name] for name in OP_BY_OP_ENGINES], rounds, checks)
     finally:
         for w in by_name.values():
