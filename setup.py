@@ -41,13 +41,13 @@ class BuildEngine(build_ext):
     """build_ext that compiles the engine when it can, and otherwise installs without it."""
 
     def run(self):
-        reason = self.cannot_build()
-        if reason is None:
-            try:
+        try:
+            reason = self.cannot_build()  # (which translates value.py to C: that can fail too)
+            if reason is None:
                 super().run()
                 return
-            except Exception as error:  # compiler, linker or headers: any failure of the build
-                reason = f"building it failed ({one_line(error)})"
+        except Exception as error:  # Cython, compiler, linker or headers: any failure of the build
+            reason = f"building it failed ({one_line(error)})"
         say(f"installing the pure-Python engine: {reason}. It computes the same numbers, slower.")
         for extension in self.extensions:  # and no compiled module from an earlier build
             Path(self.get_ext_fullpath(extension.name)).unlink(missing_ok=True)

@@ -157,21 +157,22 @@ class Value:
         x = self.data
         return record(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), "abs")
 
-    # reflected operators: `2 * x` records inputs (2, x), in the order they were written
+    # reflected operators: `2 * x` records inputs (2, x), in the order they were written. They
+    # call the op itself, not `*` again: a subclass's Value on the right would come back here.
     def __radd__(self, other: Number) -> Value:
-        return as_value(other) + self
+        return as_value(other).__add__(self)
 
     def __rsub__(self, other: Number) -> Value:
-        return as_value(other) - self
+        return as_value(other).__sub__(self)
 
     def __rmul__(self, other: Number) -> Value:
-        return as_value(other) * self
+        return as_value(other).__mul__(self)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return as_value(other) / self
+        return as_value(other).__truediv__(self)
 
     def __rpow__(self, base: Number) -> Value:
-        return as_value(base) ** self
+        return as_value(base).__pow__(self)
 
     # ---- functions ----
 
@@ -318,10 +319,11 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
 
 
 def _check_overflow(data, inputs, op):
-    """The overflow policy: an operation whose operands are all finite but whose result is too
-    large for a float raises OverflowError (as Python's math module does); inf and nan given as
-    operands propagate as IEEE arithmetic says (nan in, nan out)."""
-    if data != data or not all(math.isfinite(x.data) for x in inputs):
+    """The overflow policy: an op whose operands are all finite but whose result is too large
+    for a float raises OverflowError (as the math module does), and so does a linear node's nan
+    from finite operands (two products overflowed to +-inf); inf and nan given as operands
+    propagate as IEEE arithmetic says (nan in, nan out)."""
+    if (data != data and op != "linear") or not all(math.isfinite(x.data) for x in inputs):
         return
     operands = [x.data for x in inputs]
     if len(operands) == 2 and op in ("+", "-", "*", "/"):
@@ -487,10 +489,9 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 @cython.final
 @cython.cclass
 class _Marks:
-    """The compiled walk's visited set: a node keeps the number of the walk that last visited it.
-    Each walk has its own number, and a compiled walk runs from start to end without releasing
-    the GIL (it calls no Python code and makes no object the collector tracks), so walks in
-    other threads cannot interleave with it. The pure-Python walk uses a set."""
+    """The compiled walk's visited set: a node keeps the number of the last walk that visited
+    it. A compiled walk runs to its end holding the GIL (it runs no Python code and makes no
+    object the collector tracks), so no other walk interleaves. The Python walk uses a set."""
 
     if cython.compiled:
         walk = cython.declare(cython.ulonglong)

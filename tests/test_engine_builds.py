@@ -265,6 +265,15 @@ for _ in range(20000):
 chain.backward()
 show(w.grad, chain.data)
 show(pickle.loads(pickle.dumps(zs[0])).data, pickle.loads(pickle.dumps(zs[0])).inputs[0].data)
+# a subclass of Value on the right of an operator (compiled, its reflected method runs first)
+class V(Value): pass
+class P(Parameter): pass
+a = V(2.0)
+for y in [Value(3.0) + V(2.0), Value(3.0) - V(2.0), Value(3.0) * V(2.0), Value(3.0) / V(2.0),
+          Value(3.0) ** V(2.0), Parameter(2.0) * P(2.0), a * a + a, 2 + a, 2 - a, 2 * a, 2 / a,
+          2 ** a, V(1.5) + Value(1.0)]:
+    y.backward()
+    show(y.op, y.data, *[type(x).__name__ for x in y.inputs], *[x.grad for x in y.inputs])
 print("\n".join(out))
 """
 

@@ -426,6 +426,8 @@ def test_nan_reaches_the_hinge_loss_and_cross_entropy():
         lambda x: total([x * 1e108, x * 1e108]),
         lambda x: weighted_sum([x], [x], 0.0),
         lambda x: linear([[x, x]], [x * 1e108, x * 1e108], [0.0])[0],
+        lambda x: weighted_sum([x, -x], [x, x]),  # inf + -inf: nan, from finite operands
+        lambda x: weighted_sum([x, -1e200], [1e200, x], x),  # (numbers: the other path)
     ],
 )
 def test_overflow_is_one_policy_an_overflow_error(make):
