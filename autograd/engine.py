@@ -116,6 +116,8 @@ def start() -> tuple[str, str]:
             return engine, reason
         except ImportError as error:  # built for another Python, say, or damaged
             reason = f"{path.name} cannot be loaded ({error}): {REBUILD}"
+            if not SOURCE.is_file():  # an installation without value.py: nothing to fall back on
+                raise ImportError(f"chainrule: {reason}; reinstall chainrule") from error
             warnings.warn(f"chainrule: {reason}; the pure-Python engine runs", stacklevel=3)
     load(SOURCE, "python")
     return "python", reason

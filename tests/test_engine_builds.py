@@ -153,6 +153,22 @@ def test_a_compiled_module_without_the_builds_stamp_is_not_used(tmp_path):
     assert out.stdout.split()[:2] == ["python", "6.0"]
 
 
+@compiled_only
+def test_a_damaged_compiled_engine_without_value_py_is_a_clear_import_error(tmp_path):
+    package = copy_of_autograd(tmp_path)
+    (compiled,) = engine.compiled_modules()
+    (package / compiled.name).write_bytes(b"not a shared library")
+    (package / "value.py").unlink()
+    out = run(REPORT, cwd=tmp_path, env={**NOT_PURE, "PYTHONPATH": str(tmp_path)}, check=False)
+    assert out.returncode == 1
+    assert (
+        out.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"ImportError: chainrule: {compiled.name} cannot be loaded (")
+    )
+    assert "reinstall chainrule" in out.stderr and "FileNotFoundError" not in out.stderr
+
+
 def test_the_build_writes_the_stamp_the_engine_looks_for():
     setup_py = (ROOT / "setup.py").read_text()
     assert f'STAMP = "{engine.STAMP.decode()}"' in setup_py
