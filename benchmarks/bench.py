@@ -135,6 +135,23 @@ def check_same_bits(what, reference, other, name):
     return f"{what}, {name}: the same bits as ours"
 
 
+def check_against_ours(workload, replies, fields, what, checks):
+    """Every engine's reply against ours: the pure-Python build bit for bit, the others within
+    check_close for each (label, key) of `fields`; `what(reply)` names what agreed."""
+    reference = replies["ours"]
+    for name, reply in replies.items():
+        if name == "ours, pure Python":
+            checks.append(check_same_bits(workload, reference, reply, name))
+        if name != "ours":
+            worst = max(
+                check_close(label, reference[key], reply[key], name) for label, key in fields
+            )
+            checks.append(
+                f"{workload}, {name}: {what(reply)} agree with ours "
+                f"(largest relative difference {worst:.1e})"
+            )
+
+
 def rounds_of(workers, rounds, run):
     """run(worker) for every worker, round after round, the order reversed every other round."""
     for r in range(rounds):
@@ -155,21 +172,14 @@ def training_step(workers, rounds, checks):
         else:
             ready.append(w)
     replies = {w.name: w.ask("check_step") for w in ready}
-    reference, sizes = replies["ours"], {}
-    for name, reply in replies.items():
-        if "graph_size" in reply:
-            sizes[name] = reply["graph_size"]
-        if name == "ours, pure Python":
-            checks.append(check_same_bits("training step", reference, reply, name))
-        if name != "ours":
-            worst = max(
-                check_close("step loss", reference["loss"], reply["loss"], name),
-                check_close("step gradients", reference["gradients"], reply["gradients"], name),
-            )
-            checks.append(
-                f"training step, {name}: the loss and all {len(reply['gradients'])} gradients "
-                f"agree with ours (largest relative difference {worst:.1e})"
-            )
+    sizes = {name: r["graph_size"] for name, r in replies.items() if "graph_size" in r}
+    check_against_ours(
+        "training step",
+        replies,
+        [("step loss", "loss"), ("step gradients", "gradients")],
+        lambda reply: f"the loss and all {len(reply['gradients'])} gradients",
+        checks,
+    )
     # the fast engines run several steps per call, so that each call takes about 0.1 s
     first = {w.name: median(column(w.ask("time_step", reps=3)["times"])) for w in ready}
     reps = {name: max(1, min(100, round(0.1 / t))) for name, t in first.items()}
@@ -185,20 +195,13 @@ def training_step(workers, rounds, checks):
 def wide_graph(workers, rounds, checks):
     """Workload 2: ~200,000 elementary ops; build, backward and free timed separately."""
     replies = {w.name: w.ask("check_wide") for w in workers}
-    reference = replies["ours"]
-    for name, reply in replies.items():
-        if name == "ours, pure Python":
-            checks.append(check_same_bits("wide graph", reference, reply, name))
-        if name != "ours":
-            worst = max(
-                check_close("wide root", reference["root"], reply["root"], name),
-                check_close("wide dL/dw", reference["dw"], reply["dw"], name),
-                check_close("wide dL/dx", reference["dxs"], reply["dxs"], name),
-            )
-            checks.append(
-                f"wide graph, {name}: the root, dL/dw and all {len(reply['dxs']):,} dL/dx "
-                f"agree with ours (largest relative difference {worst:.1e})"
-            )
+    check_against_ours(
+        "wide graph",
+        replies,
+        [("wide root", "root"), ("wide dL/dw", "dw"), ("wide dL/dx", "dxs")],
+        lambda reply: f"the root, dL/dw and all {len(reply['dxs']):,} dL/dx",
+        checks,
+    )
     runs = {w.name: [] for w in workers}
     rounds_of(workers, rounds, lambda w: runs[w.name].append(w.ask("time_wide")))
     return runs
@@ -208,21 +211,16 @@ def op_by_op(workers, rounds, checks):
     """Workload 5: the attention block and MLP of attention.py, trained a few steps."""
     ready = [w for w in workers if "unavailable" not in w.ask("setup_attention")]
     replies = {w.name: w.ask("check_attention") for w in ready}
-    reference = replies["ours"]
     sizes = {name: r["graph_size"] for name, r in replies.items() if "graph_size" in r}
-    for name, reply in replies.items():
-        if name == "ours, pure Python":
-            checks.append(check_same_bits("op by op", reference, reply, name))
-        if name != "ours":
-            worst = max(
-                check_close("op-by-op losses", reference["losses"], reply["losses"], name),
-                check_close("op-by-op gradients", reference["gradients"], reply["gradients"], name),
-            )
-            checks.append(
-                f"op by op, {name}: the {len(reply['losses'])} losses and all "
-                f"{len(reply['gradients']):,} gradients agree with ours (largest relative "
-                f"difference {worst:.1e})"
-            )
+    check_against_ours(
+        "op by op",
+        replies,
+        [("op-by-op losses", "losses"), ("op-by-op gradients", "gradients")],
+        lambda reply: (
+            f"the {len(reply['losses'])} losses and all {len(reply['gradients']):,} gradients"
+        ),
+        checks,
+    )
     first = {w.name: median(column(w.ask("time_attention", reps=1)["times"])) for w in ready}
     reps = {name: max(1, min(20, round(0.15 / t / 3))) for name, t in first.items()}
     times = {w.name: [] for w in ready}
