@@ -6,3 +6,4 @@ cdef extern from "Python.h":
     PyTypeObject *Py_TYPE(object obj)
     bint PyType_IS_GC(PyTypeObject *type)
     void PyObject_GC_UnTrack(object obj)
+    int PyGC_IsEnabled()

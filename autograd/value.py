@@ -44,7 +44,7 @@ else:
     except ImportError:  # Cython is needed only to build the compiled engine, not to run this
         from . import cython_stub as cython
     if cython.compiled:  # from CPython's C API (declared in autograd/_cpython.pxd)
-        from cython.cimports.autograd._cpython import Py_TYPE, PyObject_GC_UnTrack, PyType_IS_GC
+        from cython.cimports.autograd import _cpython as capi
 
 COMPILED: bool = cython.compiled  # True in the compiled build (autograd.ENGINE says it too)
 _COMPENSATED_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
@@ -312,9 +312,9 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     out.local_grads = local_grads
     out.op = op
     out.params = params
-    if COMPILED:  # nor need the collector track these tuples: they hold only untracked objects
-        _untrack(inputs)
-        _untrack(local_grads)
+    if COMPILED and capi.PyGC_IsEnabled():  # type: ignore[name-defined]  # (compiled only)
+        _untrack(inputs)  # the collector need not track these tuples: they hold only untracked
+        _untrack(local_grads)  # objects (while it is paused, as in train_step, it does not look)
     return out
 
 
@@ -414,9 +414,9 @@ def _dot(wd, xd, start):
 def _untrack(t):
     """Compiled: the collector stops watching t if all t holds are objects it does not watch."""
     for x in t:
-        if PyType_IS_GC(Py_TYPE(x)):  # type: ignore[name-defined]  # (compiled only)
+        if capi.PyType_IS_GC(capi.Py_TYPE(x)):  # type: ignore[name-defined]  # (compiled only)
             return
-    PyObject_GC_UnTrack(t)  # type: ignore[name-defined]  # (compiled only)
+    capi.PyObject_GC_UnTrack(t)  # type: ignore[name-defined]  # (compiled only)
 
 
 @cython.cfunc
