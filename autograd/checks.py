@@ -111,3 +111,18 @@ def _short(x):
     """repr(x), cut short: a value may come from a file, and be huge."""
     text = repr(x) if not isinstance(x, int) or x.bit_length() < 1000 else "a huge int"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_overflow(result: float, operands: list[float], op: str) -> None:
+    """The engine's overflow policy for an op's result that is not finite: OverflowError if all
+    its operands are finite and the result is too large for a float (as the math module raises),
+    and for a linear node's nan from finite operands (two products overflowed to +-inf); inf and
+    nan given as operands propagate as IEEE arithmetic says (nan in, nan out), so return."""
+    if (result != result and op != "linear") or not all(map(math.isfinite, operands)):
+        return
+    if len(operands) == 2 and op in ("+", "-", "*", "/"):
+        what = f"{operands[0]!r} {op} {operands[1]!r}"
+    else:
+        shown = ", ".join(map(repr, operands[:6])) + (", ..." if len(operands) > 6 else "")
+        what = f"{op} of {shown}"
+    raise OverflowError(f"{what} is too large for a float (overflow)")

@@ -1,9 +1,9 @@
 """The whole engine: a Value holds one number and remembers how it was made.
 
-Every operation returns a new Value whose `inputs` are its operands and whose
-`local_grads` are the numbers d(out)/d(input), computed in the forward pass
-right next to the forward rule. `backward()` walks the graph once, in reverse
-topological order, and applies the chain rule on every edge:
+Every operation returns a new Value whose `inputs` are its operands and whose `local_grads`
+are the numbers d(out)/d(input), computed in the forward pass right next to the forward rule.
+`backward()` walks the graph once, in reverse topological order, and applies the chain rule on
+every edge:
 
     input.grad += local_grad * out.grad
 
@@ -25,7 +25,6 @@ Cython where there is a compiler, whose `cython.` decorators make Value an untra
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -34,7 +33,8 @@ from itertools import repeat
 from operator import mul
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
-from .checks import real
+from .checks import check_overflow, number, real
+from .power import as_exponent, power
 
 if TYPE_CHECKING:  # type checkers read the stand-in: Cython's own `cython` module has no types
     from . import cython_stub as cython
@@ -60,9 +60,20 @@ class Value:
     """A number in a computation graph: its data, its gradient, and how it was made."""
 
     if not TYPE_CHECKING and cython.compiled:  # a C struct of the same fields, and a mark
-        data, grad, op, label = cython.declare(object, visibility="public")
+        data, op, label = cython.declare(object, visibility="public")
         inputs, local_grads, params = cython.declare(tuple, visibility="public")
-        mark = cython.declare(cython.ulonglong)
+        mark = cython.declare(cython.uint)
+        _grad_is_none = cython.declare(cython.bint)  # .grad is None ("none yet") if this is set,
+        _grad = cython.declare(cython.double)  # else this C double (0.0 in a new Value)
+
+        @property
+        def grad(self):  # d(root)/d(self), set by root.backward(); None: none yet
+            return None if self._grad_is_none else self._grad
+
+        @grad.setter
+        def grad(self, grad):  # None or a real number, else a TypeError (and .grad unchanged)
+            number_ = 0.0 if grad is None else number(grad, "grad", finite=False)
+            self._grad_is_none, self._grad = grad is None, number_  # (None: 0.0, and the flag)
     else:
         __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
@@ -74,7 +85,8 @@ class Value:
         if number is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
         self.data: float = number
-        self.grad: float | None = 0.0  # d(root)/d(self), set by root.backward(); None: none yet
+        if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
+            self.grad: float | None = 0.0  # d(root)/d(self), set by root.backward(); None: none yet
         self.inputs: Nodes = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads: Floats = ()  # d(self)/d(input) for each input, same order
         self.op: str = ""  # the operation that made this Value (a key of autograd.ops.OPS); or ''
@@ -141,13 +153,13 @@ class Value:
         for x = 0 it is recorded as 0 (PyTorch's convention).
         """
         if isinstance(exponent, Value):
-            out, dx = _power(self.data, exponent.data)
+            out, dx = power(self.data, exponent.data)
             x = self.data
             dw = out * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
             return record(out, (self, exponent), (dx, dw), "**")
         # int and float first: the ABC checks in _exponent cost more than the whole op
-        n = exponent if type(exponent) in (int, float) else _exponent(exponent)
-        out, dx = _power(self.data, n)
+        n = exponent if type(exponent) in (int, float) else as_exponent(exponent)
+        out, dx = power(self.data, n)
         return record(out, (self,), (dx,), "**n", (n,))
 
     def __neg__(self) -> Value:
@@ -225,8 +237,6 @@ class Value:
 
     # ---- the backward pass ----
 
-    @cython.locals(order=list, node="Value", x="Value", local_grads=tuple, i=cython.Py_ssize_t)
-    @cython.locals(grad=cython.double, held=cython.double, dnode_dx=cython.double)
     def backward(self) -> None:
         """Set x.grad += d(self)/dx for every leaf x self depends on. Leaf gradients accumulate
         across calls (zero them between steps; a .grad of None, as zero_grad(set_to_none=True)
@@ -234,6 +244,8 @@ class Value:
         d(self)/d(node) from this pass. A node whose gradient is 0 passes nothing on unless a
         local derivative is inf or nan (0 * inf is nan, as in PyTorch)."""
         order = topological_order(self, leaves=False)
+        if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
+            return _backward_compiled(self, order)
         for node in order:
             if node.inputs:  # (only the root can be a leaf here)
                 node.grad = 0.0
@@ -246,8 +258,7 @@ class Value:
             i = 0  # an index, not zip(): 2.4x faster on one- and two-input nodes (measured)
             try:  # (free unless it raises)
                 for x in node.inputs:  # the chain rule: dL/dx += dnode/dx * dL/dnode
-                    held, dnode_dx = x.grad, local_grads[i]  # (compiled: C doubles)
-                    x.grad = held + dnode_dx * grad  # type: ignore[operator]  # (None: below)
+                    x.grad = x.grad + local_grads[i] * grad  # type: ignore[operator]  # (None: below)
                     i += 1
             except TypeError:  # x.grad is None, "no gradient yet" (zero_grad(set_to_none=True))
                 for x, dnode_dx in zip(node.inputs[i:], local_grads[i:]):
@@ -259,9 +270,8 @@ class Value:
         return _rebuilt, (type(self), *fields, self.label)
 
     def backward_steps(self) -> Any:
-        """An alias of autograd.backward_steps(self): the same backward pass, one node per step,
-        as a view that changes no .grad (autograd.steps, which value.py does not import: it
-        fills HOOKS when `import autograd` loads it)."""
+        """autograd.backward_steps(self): this backward pass one node per step, a view that changes
+        no .grad (autograd.steps, not imported here, fills HOOKS when autograd is imported)."""
         return HOOKS["backward_steps"](self)
 
 
@@ -285,6 +295,27 @@ HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_ste
 _new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
 
 
+@cython.cfunc
+@cython.locals(root=Value, order=list, node=Value, x=Value, local_grads=tuple)
+@cython.locals(i=cython.Py_ssize_t, grad=cython.double, dnode_dx=cython.double)
+def _backward_compiled(root, order):
+    """Value.backward() in the compiled build, step for step, on the C doubles behind .grad:
+    no float object is made or read. A grad of None is held as 0.0 with _grad_is_none set."""
+    for node in order:
+        if node.inputs:
+            node._grad, node._grad_is_none = 0.0, False
+    root._grad, root._grad_is_none = root._grad + 1.0, False
+    for node in reversed(order):
+        grad, local_grads = node._grad, node.local_grads
+        if grad == 0.0 and _finite_sum(local_grads):
+            continue
+        i = 0
+        for x in node.inputs:
+            dnode_dx = local_grads[i]
+            x._grad, x._grad_is_none = x._grad + dnode_dx * grad, False
+            i += 1
+
+
 def _rebuilt(cls: type[Value], *fields: Any) -> Value:
     """The Value that Value.__reduce__ took apart (unpickling calls this)."""
     node = cls.__new__(cls)
@@ -301,10 +332,11 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     here the overflow policy is held (see the module docstring)."""
     number = data  # (compiled: a C double, so that the check below makes no float object)
     if number - number:  # 0.0 for every finite number; nan (true) for inf and nan
-        _check_overflow(data, inputs, op)
+        check_overflow(data, [x.data for x in inputs], op)
     out = Value.__new__(Value) if COMPILED else _new(Value)
     out.data = data
-    out.grad = 0.0
+    if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
+        out.grad = 0.0
     out.label = ""
     if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
         inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
@@ -318,23 +350,6 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     return out
 
 
-def _check_overflow(data, inputs, op):
-    """The overflow policy: an op whose operands are all finite but whose result is too large
-    for a float raises OverflowError (as the math module does), and so does a linear node's nan
-    from finite operands (two products overflowed to +-inf); inf and nan given as operands
-    propagate as IEEE arithmetic says (nan in, nan out)."""
-    if (data != data and op != "linear") or not all(math.isfinite(x.data) for x in inputs):
-        return
-    operands = [x.data for x in inputs]
-    if len(operands) == 2 and op in ("+", "-", "*", "/"):
-        what = f"{operands[0]!r} {op} {operands[1]!r}"
-    else:
-        what = f"{op} of {', '.join(map(repr, operands[:6]))}" + (
-            ", ..." if len(operands) > 6 else ""
-        )
-    raise OverflowError(f"{what} is too large for a float (overflow)")
-
-
 @cython.ccall
 @cython.returns(Value)
 @cython.locals(constant=Constant)
@@ -346,7 +361,9 @@ def as_value(x: Number) -> Value:
     if data is None:
         raise TypeError(f"expected a Value or a real number, got {type(x).__name__}")
     constant = Constant.__new__(Constant) if COMPILED else _new(Constant)
-    constant.data, constant.grad, constant.label = data, 0.0, ""
+    constant.data, constant.label = data, ""
+    if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
+        constant.grad = 0.0
     constant.inputs, constant.local_grads, constant.op, constant.params = (), (), "", ()
     return constant
 
@@ -489,37 +506,48 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 @cython.final
 @cython.cclass
 class _Marks:
-    """The compiled walk's visited set: a node keeps the number of the last walk that visited
-    it. A compiled walk runs to its end holding the GIL (it runs no Python code and makes no
-    object the collector tracks), so no other walk interleaves. The Python walk uses a set."""
+    """The compiled walk's visited set: a node keeps the number of the last walk that visited it
+    (32 bits, beside .grad's None flag). A compiled walk runs to its end holding the GIL, so no
+    other walk interleaves. After _LAST_WALK walks the numbers would repeat: later walks keep a
+    set, as the Python walk always does."""
 
     if cython.compiled:
-        walk = cython.declare(cython.ulonglong)
+        walk = cython.declare(cython.uint)
+        seen = cython.declare(set)  # None while walks are numbered
 
     def __init__(self):
         global _walks
-        _walks += 1
-        self.walk = _walks
+        if _walks >= _LAST_WALK:
+            self.seen = set()
+        else:
+            _walks += 1
+            self.walk = _walks
 
     @cython.locals(node=Value)
     def __contains__(self, node):
-        return node.mark == self.walk
+        return node.mark == self.walk if self.seen is None else node in self.seen
 
     @cython.ccall
     @cython.locals(node=Value)
     def add(self, node):
-        node.mark = self.walk
+        if self.seen is None:
+            node.mark = self.walk
+        else:
+            self.seen.add(node)
 
     @cython.ccall
     @cython.locals(nodes=tuple, node=Value)
     def issuperset(self, nodes):
+        if self.seen is not None:
+            return self.seen.issuperset(nodes)
         for node in nodes:
             if node.mark != self.walk:
                 return False
         return True
 
 
-_walks = cython.declare(cython.ulonglong, 0)
+_LAST_WALK = 2**32 - 1  # the numbers a node's 32-bit mark can hold
+_walks = cython.declare(cython.uint, 0)
 
 # The grad mode, per thread and per context (contextvars): a `no_grad()` in one thread or task
 # never switches recording off in another. The ContextVar holds (enabled, the mode outside it):
@@ -561,34 +589,6 @@ def _data_of(other):
     if number is None:
         raise TypeError(f"a Value compares with a Value or a number, not {type(other).__name__}")
     return number
-
-
-def _exponent(n):
-    """A NumPy scalar or Fraction exponent as an int or float; TypeError for bools, non-numbers."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Real):
-        raise TypeError(f"exponent must be a Value or a real number, got {type(n).__name__}")
-    return int(n) if isinstance(n, numbers.Integral) else float(n)
-
-
-@cython.cfunc
-def _power(x, n):
-    """x ** n and d(x^n)/dx = n x^(n-1), with a clear error where x ** n is not a real number
-    or overflows. The derivative may be infinite (a vertical tangent, or beyond the float range)."""
-    if x < 0 and not float(n).is_integer() and n == n:
-        raise ValueError(f"** with a negative base ({x!r}) needs an integer exponent, got {n!r}")
-    if x == 0 and n < 0:
-        raise ZeroDivisionError(f"0.0 cannot be raised to a negative power ({n!r})")
-    try:
-        out = x**n
-    except OverflowError:
-        raise OverflowError(f"{x!r} ** {n!r} is too large for a float (overflow)") from None
-    if x == 0 and n < 1:  # x^n is flat at 0 for n = 0 and vertical for 0 < n < 1
-        return out, 0.0 if n == 0 else math.inf
-    try:
-        return out, n * x ** (n - 1)
-    except OverflowError:  # |n x^(n-1)| beyond the float range (x tiny, n < 1): +-inf
-        negative = (n < 0) != (x < 0 and float(n - 1) % 2 == 1)
-        return out, -math.inf if negative else math.inf
 
 
 @cython.cfunc

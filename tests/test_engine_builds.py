@@ -6,6 +6,7 @@ either build, and an install without a C compiler. The rest of the suite runs ag
 build is in use; CI runs the engine's and nn's tests against both (.ci/run)."""
 
 import gc
+import math
 import os
 import pickle
 import re
@@ -16,10 +17,11 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import autograd
-from autograd import Constant, Parameter, Value, engine
+from autograd import Constant, Parameter, Value, engine, topological_order, total
 from autograd import value as value_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +126,58 @@ def test_tuples_made_while_the_collector_is_paused_are_left_to_its_next_collecti
             gc.enable()
     gc.collect()
     assert not gc.is_tracked(y.inputs) and not gc.is_tracked(y.local_grads)
+
+
+@compiled_only
+def test_a_compiled_grad_is_a_c_double_that_refuses_what_is_not_a_number():
+    """.grad is a C double beside a None flag: a number set by hand reads back as a float, and
+    anything else is refused at once, leaving the gradient as it was."""
+    x = Value(2.0)
+    assert x.grad == 0.0 and type(x.grad) is float
+    x.grad = 3
+    assert x.grad == 3.0 and type(x.grad) is float
+    x.grad = None
+    for bad in ("1.0", [1.0], True, Value(1.0)):
+        with pytest.raises(TypeError, match="grad must be a number"):
+            x.grad = bad
+        assert x.grad is None
+    (x * 5.0).backward()
+    assert x.grad == 5.0
+    x.grad = np.float32(0.5)
+    assert x.grad == 0.5 and type(x.grad) is float
+
+
+def test_a_grad_of_none_accumulates_from_zero_in_both_builds():
+    x, y = Value(2.0), Value(3.0)
+    z = x * y + x
+    x.grad, y.grad = None, None
+    z.backward()
+    assert (x.grad, y.grad) == (4.0, 2.0)
+    z.backward()
+    assert (x.grad, y.grad) == (8.0, 4.0)
+    a = Value(-0.0)
+    a.grad = None
+    (a * 0.0).backward()  # 0.0 + 0.0 * 1.0: +0.0, as in the pure-Python build
+    assert math.copysign(1.0, a.grad) == 1.0
+
+
+@compiled_only
+def test_walks_after_the_walk_numbers_run_out_keep_a_set_and_find_the_same(monkeypatch):
+    """A node keeps the number of the last walk (32 bits); after _LAST_WALK walks the compiled
+    walk keeps a set instead. Both ways give the same order and the same gradients."""
+    xs = [Value(0.1 * i) for i in range(1, 6)]
+    h = [x * xs[0] + x.relu() for x in xs]
+    root = total([a * b for a, b in zip(h, h[1:])]) + (h[0] ** 2).exp()
+    order = topological_order(root)
+    root.backward()
+    grads = [x.grad for x in xs]
+    for x in xs:
+        x.grad = 0.0
+    monkeypatch.setattr(value_module, "_LAST_WALK", 0)
+    assert topological_order(root) == order
+    assert topological_order(root, leaves=False) == [v for v in order if v.inputs]
+    root.backward()
+    assert [x.grad for x in xs] == grads
 
 
 # ---- a compiled module built from another value.py is never used ----
