@@ -30,7 +30,7 @@ from .derivatives import grad
 from .frames import draw_steps, save_frames, step_through
 from .grad_mode import enable_grad, no_grad
 from .graph import draw
-from .ops import OPS, Op, cos, define_op, sin
+from .ops import OPS, Op, cos, define_op, sin, weighted_sum
 from .replay import crosscheck_graph
 from .steps import backward_steps
 from .value import (
@@ -42,7 +42,6 @@ from .value import (
     linear,
     topological_order,
     total,
-    weighted_sum,
 )
 
 __all__ = [

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from .value import Constant, Number, Value, as_value, record, total, weighted_sum
+from .value import Constant, Number, Value, as_value, linear, record, total
 
 # The rules an op's record holds (see Op): its local derivatives as Values, its PyTorch form
 # (torch, the input tensors, node.params) -> a tensor, and a formula (node, operand names) -> str.
@@ -365,6 +365,13 @@ for _op in (
 
 
 # ---- ops defined entirely here, as a user would define one ----
+
+
+def weighted_sum(w: Sequence[Number], x: Sequence[Number], b: Number = 0.0) -> Value:
+    """z = sum_i w_i x_i + b as ONE node (op 'linear'), with the seeds' local derivatives:
+    dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1. Its inputs are (w_1..w_n, x_1..x_n, b): one row of
+    autograd.linear."""
+    return linear([w], x, [b])[0]
 
 
 def _sin(x):

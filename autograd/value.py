@@ -8,12 +8,12 @@ every edge:
     input.grad += local_grad * out.grad
 
 Numbers follow one policy in every op:
-- nan propagates, as in PyTorch: an op given nan returns nan (relu and max-like ops included),
-  with PyTorch's local derivative there.
+- nan propagates, as in PyTorch: an op given nan returns nan (relu included), with PyTorch's
+  local derivative there. inf given as an operand propagates as IEEE arithmetic says.
 - Overflow is an error: an op whose operands are finite but whose result is too large for a
-  float raises OverflowError (x * x as x ** 2 and exp do). inf given as an operand propagates as
-  IEEE arithmetic says. Local derivatives and gradients may be infinite (sqrt'(0) is inf).
-- Outside an op's domain (log of a negative number, division by zero) it raises, never guesses.
+  float raises OverflowError (x * x as x ** 2 and exp do). Local derivatives and gradients may
+  be infinite (sqrt'(0) is inf). Outside an op's domain (log of a negative number, division by
+  zero) an op raises, never guesses.
 Recording is per thread and per context: `no_grad()` in one thread never affects another
 (autograd.grad_mode). Every op is also a record of the op registry (autograd.ops), which tells
 the other interpreters (second derivatives, the PyTorch replay, the expression parser, pictures)
@@ -243,12 +243,9 @@ class Value:
         leaves it, means none yet); every other node's gradient is reset, so it holds
         d(self)/d(node) from this pass. A node whose gradient is 0 passes nothing on unless a
         local derivative is inf or nan (0 * inf is nan, as in PyTorch)."""
-        order = topological_order(self, leaves=False)
+        order: list[Value] = _walk(self, False, True)  # (its nodes with inputs: grad 0 now)
         if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
             return _backward_compiled(self, order)
-        for node in order:
-            if node.inputs:  # (only the root can be a leaf here)
-                node.grad = 0.0
         self.grad = (0.0 if self.grad is None else self.grad) + 1.0
         for node in reversed(order):
             grad: float = node.grad  # type: ignore[assignment]  # (a node's, so not None)
@@ -301,9 +298,6 @@ _new = object.__new__  # a Value without __init__ (a compiled class needs its ow
 def _backward_compiled(root, order):
     """Value.backward() in the compiled build, step for step, on the C doubles behind .grad:
     no float object is made or read. A grad of None is held as 0.0 with _grad_is_none set."""
-    for node in order:
-        if node.inputs:
-            node._grad, node._grad_is_none = 0.0, False
     root._grad, root._grad_is_none = root._grad + 1.0, False
     for node in reversed(order):
         grad, local_grads = node._grad, node.local_grads
@@ -368,16 +362,10 @@ def as_value(x: Number) -> Value:
     return constant
 
 
-def weighted_sum(w: Sequence[Number], x: Sequence[Number], b: Number = 0.0) -> Value:
-    """z = sum_i w_i x_i + b as ONE node (op 'linear'), with the seeds' local derivatives:
-    dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1. Its inputs are (w_1..w_n, x_1..x_n, b)."""
-    return linear([w], x, [b])[0]
-
-
 @cython.locals(v=Value)
 def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Number]) -> list[Value]:
     """z_j = sum_i W[j][i] x_i + b[j] for every row j of W: the seeds' z = W a + b, as one
-    'linear' node per row (see `weighted_sum`). The rows share x, so its data is read once."""
+    'linear' node per row (weighted_sum makes one). The rows share x: its data is read once."""
     if len(W) != len(b):
         raise ValueError(
             f"linear needs one bias per row of W, got {len(W)} rows and {len(b)} biases"
@@ -471,8 +459,6 @@ def total(terms: Iterable[Number]) -> Value:
     return record(data, tuple(nodes), (1.0,) * len(nodes), "sum")
 
 
-@cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
-@cython.locals(inputs=tuple)
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node root depends on, each after all of its inputs, root last.
 
@@ -480,6 +466,15 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     deterministic: it depends only on the graph and the order of each node's inputs.
     With leaves=False, nodes without inputs are left out (backward() has nothing to do there).
     """
+    return _walk(root, leaves, False)
+
+
+@cython.cfunc
+@cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
+@cython.locals(inputs=tuple, zero_grads=cython.bint)
+def _walk(root, leaves, zero_grads):
+    """topological_order(root, leaves); with zero_grads (backward()) it also sets to 0 the grad
+    of every node with inputs as it reaches it, while that node is in the cache."""
     order: list[Value] = []
     visited: Any = _Marks() if COMPILED else set()
     stack: list[Value | None] = [root]
@@ -492,6 +487,11 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
             stack.append(node)
             stack.append(None)
             inputs = node.inputs
+            if zero_grads and inputs:
+                if cython.compiled:
+                    node._grad, node._grad_is_none = 0.0, False  # type: ignore[attr-defined]
+                else:
+                    node.grad = 0.0
             if len(inputs) > 2 and visited.issuperset(inputs):
                 continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
