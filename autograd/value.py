@@ -72,8 +72,8 @@ class Value:
 
         @grad.setter
         def grad(self, grad):  # None or a real number, else a TypeError (and .grad unchanged)
-            number_ = 0.0 if grad is None else number(grad, "grad", finite=False)
-            self._grad_is_none, self._grad = grad is None, number_  # (None: 0.0, and the flag)
+            as_float = 0.0 if grad is None else number(grad, "grad", finite=False)
+            self._grad_is_none, self._grad = grad is None, as_float  # (None: 0.0, and the flag)
     else:
         __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
@@ -81,10 +81,10 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        number = real(data)
-        if number is None:
+        as_float = real(data)
+        if as_float is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
-        self.data: float = number
+        self.data: float = as_float
         if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
             self.grad: float | None = 0.0  # d(root)/d(self), set by root.backward(); None: none yet
         self.inputs: Nodes = ()  # the operands, in order: x * x has inputs (x, x)
@@ -106,9 +106,8 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # Ordering compares the numbers and gives a bool, so max(values) and sorted(values) work.
-    # == stays identity (no __eq__): a Value is a node, hashed by identity, a key of dicts and
-    # sets (the graph walk's visited set); compare numbers with x.data == y.data.
+    # Ordering compares the numbers (a bool), so max(values) and sorted(values) work. == stays
+    # identity (no __eq__): a Value is a node, a key of dicts and sets; compare x.data == y.data.
     def __lt__(self, other: Number) -> bool:
         return self.data < _data_of(other)
 
@@ -290,14 +289,15 @@ Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (com
 
 HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
 _new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
+_LOWEST = cython.declare(cython.double, -sys.float_info.max)  # the finite floats' range
+_HIGHEST = cython.declare(cython.double, sys.float_info.max)
 
 
 @cython.cfunc
 @cython.locals(root=Value, order=list, node=Value, x=Value, local_grads=tuple)
 @cython.locals(i=cython.Py_ssize_t, grad=cython.double, dnode_dx=cython.double)
 def _backward_compiled(root, order):
-    """Value.backward() in the compiled build, step for step, on the C doubles behind .grad:
-    no float object is made or read. A grad of None is held as 0.0 with _grad_is_none set."""
+    """backward()'s pass in the compiled build, on the C doubles behind .grad (None: 0.0)."""
     root._grad, root._grad_is_none = root._grad + 1.0, False
     for node in reversed(order):
         grad, local_grads = node._grad, node.local_grads
@@ -318,19 +318,20 @@ def _rebuilt(cls: type[Value], *fields: Any) -> Value:
 
 
 @cython.ccall
-@cython.locals(out=Value, number=cython.double)
+@cython.locals(out=Value, as_double=cython.double)
 def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Floats = ()) -> Value:
-    """The Value an operation returns: `data`, with its `inputs`, the local derivatives
-    d(data)/d(input) in the same order, the op's name (a key of autograd.ops.OPS) and its
-    parameters. Inside `no_grad()` it is a leaf that remembers nothing. Every op ends here, so
-    here the overflow policy is held (see the module docstring)."""
-    number = data  # (compiled: a C double, so that the check below makes no float object)
-    if number - number:  # 0.0 for every finite number; nan (true) for inf and nan
+    """The Value an op returns: `data`, its `inputs`, the local derivatives d(data)/d(input) in
+    the same order, the op's name (a key of autograd.ops.OPS) and parameters. In `no_grad()` a
+    leaf that remembers nothing. Every op ends here, so here the overflow policy is held."""
+    as_double = data  # (compiled: a C double, so that the check below makes no float object)
+    if not _LOWEST <= as_double <= _HIGHEST:  # inf or nan
         check_overflow(data, [x.data for x in inputs], op)
-    out = Value.__new__(Value) if COMPILED else _new(Value)
-    out.data = data
-    if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
+    if cython.compiled:
+        out = Value.__new__(Value)  # (its C struct starts at grad 0.0)
+    else:
+        out = _new(Value)
         out.grad = 0.0
+    out.data = data
     out.label = ""
     if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
         inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
@@ -473,8 +474,7 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 @cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
 @cython.locals(inputs=tuple, zero_grads=cython.bint)
 def _walk(root, leaves, zero_grads):
-    """topological_order(root, leaves); with zero_grads (backward()) it also sets to 0 the grad
-    of every node with inputs as it reaches it, while that node is in the cache."""
+    """topological_order(root, leaves); zero_grads (backward()): set grads to 0 on the way."""
     order: list[Value] = []
     visited: Any = _Marks() if COMPILED else set()
     stack: list[Value | None] = [root]
