@@ -3,7 +3,8 @@ same answer everywhere: a TypeError for the wrong kind of thing, a ValueError fo
 value, each naming what was wrong and what was expected.
 
 A bool is never taken for a number (True is more likely a mistake than a 1), and every count is
-an int, never a float, however whole.
+an int, never a float, however whole. check_overflow is the engine's overflow policy, which
+autograd.value applies to every op's result.
 """
 
 from __future__ import annotations

@@ -72,8 +72,9 @@ class Value:
 
         @grad.setter
         def grad(self, grad):  # None or a real number, else a TypeError (and .grad unchanged)
-            as_float = 0.0 if grad is None else number(grad, "grad", finite=False)
-            self._grad_is_none, self._grad = grad is None, as_float  # (None: 0.0, and the flag)
+            if grad is not None and type(grad) is not float:
+                grad = number(grad, "grad", finite=False)
+            self._grad_is_none, self._grad = grad is None, 0.0 if grad is None else grad
     else:
         __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
@@ -237,11 +238,10 @@ class Value:
     # ---- the backward pass ----
 
     def backward(self) -> None:
-        """Set x.grad += d(self)/dx for every leaf x self depends on. Leaf gradients accumulate
-        across calls (zero them between steps; a .grad of None, as zero_grad(set_to_none=True)
-        leaves it, means none yet); every other node's gradient is reset, so it holds
-        d(self)/d(node) from this pass. A node whose gradient is 0 passes nothing on unless a
-        local derivative is inf or nan (0 * inf is nan, as in PyTorch)."""
+        """Set x.grad += d(self)/dx for every leaf x self depends on. Leaf gradients accumulate over
+        calls (zero them between steps; None, as zero_grad(set_to_none=True) leaves it, is none
+        yet); every other node's gradient is reset to d(self)/d(node) of this pass. A node whose
+        gradient is 0 passes nothing on unless a local derivative is inf or nan (0 * inf: nan)."""
         order: list[Value] = _walk(self, False, True)  # (its nodes with inputs: grad 0 now)
         if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
             return _backward_compiled(self, order)
