@@ -339,9 +339,11 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     out.local_grads = local_grads
     out.op = op
     out.params = params
-    if COMPILED and capi.PyGC_IsEnabled():  # type: ignore[name-defined]  # (compiled only)
-        _untrack(inputs)  # the collector need not track these tuples: they hold only untracked
-        _untrack(local_grads)  # objects (while it is paused, as in train_step, it does not look)
+    # The collector need not track these tuples: they hold only untracked objects (and while it
+    # is paused, as in train_step, it does not look). Compiled only: capi is autograd/_cpython.pxd
+    if cython.compiled and capi.PyGC_IsEnabled():  # type: ignore[name-defined]
+        capi.untrack(inputs)  # type: ignore[name-defined]
+        capi.untrack(local_grads)  # type: ignore[name-defined]
     return out
 
 
@@ -390,7 +392,11 @@ def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Numbe
             w, b_j = _values(w), as_value(b_j)
             wd = [v.data for v in w]
             z = _dot(wd, xd, b_j.data) if COMPILED else sum(map(mul, wd, xd), b_j.data)
-        zs.append(record(z, (*w, *xs, b_j), (*xd, *wd, 1.0), "linear"))
+        if cython.compiled and type(w) is list and type(xs) is list:  # (C: no list in between)
+            joined = capi.joined  # type: ignore[name-defined]  # (autograd/_cpython.pxd)
+            zs.append(record(z, joined(w, xs, b_j), joined(xd, wd, 1.0), "linear"))
+        else:
+            zs.append(record(z, (*w, *xs, b_j), (*xd, *wd, 1.0), "linear"))
     return zs
 
 
@@ -413,16 +419,6 @@ def _dot(wd, xd, start):
         c += (z - t) + p if abs(z) >= abs(p) else (p - t) + z
         z = t
     return z + c if _COMPENSATED_SUM and c != 0.0 and math.isfinite(c) else z
-
-
-@cython.cfunc
-@cython.locals(t=tuple)
-def _untrack(t):
-    """Compiled: the collector stops watching t if all t holds are objects it does not watch."""
-    for x in t:
-        if capi.PyType_IS_GC(capi.Py_TYPE(x)):  # type: ignore[name-defined]  # (compiled only)
-            return
-    capi.PyObject_GC_UnTrack(t)  # type: ignore[name-defined]  # (compiled only)
 
 
 @cython.cfunc

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Constant, Parameter, Value, engine, topological_order, total
+from autograd import Constant, Parameter, Value, engine, linear, topological_order, total
 from autograd import value as value_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,6 +178,24 @@ def test_walks_after_the_walk_numbers_run_out_keep_a_set_and_find_the_same(monke
     assert topological_order(root, leaves=False) == [v for v in order if v.inputs]
     root.backward()
     assert [x.grad for x in xs] == grads
+
+
+def test_linear_rows_hold_each_input_once_and_let_go_of_all_of_them():
+    """linear() builds each row's tuples in place in the compiled build (capi.joined): every
+    object is held once per row that uses it, and deleting the rows gives every reference back."""
+    W = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], [Value(5.0), Value(6.0)]]
+    x, b = [Value(7.0), Value(8.0)], [Value(0.5), Value(1.5), Value(2.5)]
+    objects = [*W[0], *W[1], *W[2], *x, *b]
+    before = [sys.getrefcount(v) for v in objects]
+    zs = linear(W, x, b)
+    for z, row, b_j in zip(zs, W, b):
+        assert z.inputs == (*row, *x, b_j)
+        assert z.local_grads == (7.0, 8.0, row[0].data, row[1].data, 1.0)
+    del z, row, b_j
+    now = [sys.getrefcount(v) for v in objects]
+    assert [n - m for n, m in zip(now, before)] == [1] * 6 + [3, 3] + [1] * 3  # x: in every row
+    del zs
+    assert [sys.getrefcount(v) for v in objects] == before
 
 
 # ---- a compiled module built from another value.py is never used ----
