@@ -491,11 +491,10 @@ def _walk(root, leaves, zero_grads):
             if len(inputs) > 2 and visited.issuperset(inputs):
                 continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
-                if x not in visited:
-                    if leaves or x.inputs:
-                        stack.append(x)
-                    else:
-                        visited.add(x)  # a leaf left out of the order: seen, never pushed
+                if leaves or x.inputs:
+                    stack.append(x)  # (if it has been visited, it is skipped when popped)
+                else:
+                    visited.add(x)  # a leaf left out of the order: seen, never pushed
     return order
 
 

@@ -100,6 +100,33 @@ def test_inputs_come_before_outputs_and_each_node_appears_once():
     assert order[-1] is c
 
 
+def depth_first_order(root, leaves=True):
+    """The order topological_order promises, written recursively: each node after its inputs,
+    the first operand's nodes first, every node once (leaves left out with leaves=False)."""
+    order, seen = [], set()
+
+    def visit(node):
+        seen.add(node)
+        for x in node.inputs:
+            if x not in seen and (leaves or x.inputs):
+                visit(x)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+@settings(max_examples=200)
+@given(recipes())
+def test_the_walk_gives_exactly_the_depth_first_order(recipe):
+    """Not just a valid order: this one, on which the bits of every accumulated gradient depend
+    (both builds, and the stepper's frames, add in this order)."""
+    leaves, steps = recipe
+    root = replay(steps, [Value(x) for x in leaves], 0)
+    for with_leaves in (True, False):
+        assert topological_order(root, with_leaves) == depth_first_order(root, with_leaves)
+
+
 @settings(max_examples=200)
 @given(recipes())
 def test_topological_order_on_random_graphs(recipe):
