@@ -65,18 +65,9 @@ class Value:
         mark = cython.declare(cython.uint)
         _grad_is_none = cython.declare(cython.bint)  # .grad is None ("none yet") if this is set,
         _grad = cython.declare(cython.double)  # else this C double (0.0 in a new Value)
-
-        @property
-        def grad(self):  # d(root)/d(self), set by root.backward(); None: none yet
-            return None if self._grad_is_none else self._grad
-
-        @grad.setter
-        def grad(self, grad):  # None or a real number, else a TypeError (and .grad unchanged)
-            if grad is not None and type(grad) is not float:
-                grad = number(grad, "grad", finite=False)
-            self._grad_is_none, self._grad = grad is None, 0.0 if grad is None else grad
-    else:
-        __slots__ = ("data", "grad", "inputs", "local_grads", "op", "params", "label")
+    else:  # (as plain Python, _grad holds .grad itself: a float, or None)
+        __slots__ = ("data", "_grad", "inputs", "local_grads", "op", "params", "label")
+        _grad: float | None
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -86,13 +77,30 @@ class Value:
         if as_float is None:
             raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}")
         self.data: float = as_float
-        if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
-            self.grad: float | None = 0.0  # d(root)/d(self), set by root.backward(); None: none yet
+        self._grad = 0.0  # .grad (a property, below): d(root)/d(self), set by root.backward()
+        if cython.compiled:  # (and its None flag)
+            self._grad_is_none = False
         self.inputs: Nodes = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads: Floats = ()  # d(self)/d(input) for each input, same order
         self.op: str = ""  # the operation that made this Value (a key of autograd.ops.OPS); or ''
         self.params: Floats = ()  # the op's parameters: (n,) for x ** n, (slope,) for leaky_relu
         self.label: str = label
+
+    @property
+    def grad(self) -> float | None:
+        """d(root)/d(self), set by root.backward(); None: none yet. It can be set to None or a
+        real number (kept as a float); anything else is a TypeError and leaves it as it was."""
+        if cython.compiled:
+            return None if self._grad_is_none else self._grad
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad: float | None) -> None:
+        if grad is not None and type(grad) is not float:
+            grad = number(grad, "grad", finite=False)
+        if cython.compiled:  # (a C double, and its None flag)
+            self._grad_is_none = grad is None
+        self._grad = 0.0 if grad is None and cython.compiled else grad
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -245,20 +253,20 @@ class Value:
         order: list[Value] = _walk(self, False, True)  # (its nodes with inputs: grad 0 now)
         if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
             return _backward_compiled(self, order)
-        self.grad = (0.0 if self.grad is None else self.grad) + 1.0
+        self._grad = (0.0 if self._grad is None else self._grad) + 1.0
         for node in reversed(order):
-            grad: float = node.grad  # type: ignore[assignment]  # (a node's, so not None)
+            grad: float = node._grad  # type: ignore[assignment]  # (a node's, so not None)
             local_grads = node.local_grads
             if grad == 0.0 and _finite_sum(local_grads):
                 continue  # every dL/dx would grow by 0 * finite = 0 (dead relus, met margins)
             i = 0  # an index, not zip(): 2.4x faster on one- and two-input nodes (measured)
             try:  # (free unless it raises)
                 for x in node.inputs:  # the chain rule: dL/dx += dnode/dx * dL/dnode
-                    x.grad = x.grad + local_grads[i] * grad  # type: ignore[operator]  # (None: below)
+                    x._grad = x._grad + local_grads[i] * grad  # type: ignore[operator]  # (None: below)
                     i += 1
             except TypeError:  # x.grad is None, "no gradient yet" (zero_grad(set_to_none=True))
                 for x, dnode_dx in zip(node.inputs[i:], local_grads[i:]):
-                    x.grad = (0.0 if x.grad is None else x.grad) + dnode_dx * grad
+                    x._grad = (0.0 if x._grad is None else x._grad) + dnode_dx * grad
 
     def __reduce__(self) -> tuple[Any, ...]:
         """How pickle and copy take a Value apart: the same in both builds (either loads it)."""
@@ -289,8 +297,6 @@ Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (com
 
 HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
 _new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
-_LOWEST = cython.declare(cython.double, -sys.float_info.max)  # the finite floats' range
-_HIGHEST = cython.declare(cython.double, sys.float_info.max)
 
 
 @cython.cfunc
@@ -324,13 +330,13 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     the same order, the op's name (a key of autograd.ops.OPS) and parameters. In `no_grad()` a
     leaf that remembers nothing. Every op ends here, so here the overflow policy is held."""
     as_double = data  # (compiled: a C double, so that the check below makes no float object)
-    if not _LOWEST <= as_double <= _HIGHEST:  # inf or nan
+    if as_double - as_double:  # 0.0 for every finite number; nan (true) for inf and nan
         check_overflow(data, [x.data for x in inputs], op)
     if cython.compiled:
         out = Value.__new__(Value)  # (its C struct starts at grad 0.0)
     else:
         out = _new(Value)
-        out.grad = 0.0
+        out._grad = 0.0
     out.data = data
     out.label = ""
     if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
@@ -341,9 +347,9 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     out.params = params
     # The collector need not track these tuples: they hold only untracked objects (and while it
     # is paused, as in train_step, it does not look). Compiled only: capi is autograd/_cpython.pxd
-    if cython.compiled and capi.PyGC_IsEnabled():  # type: ignore[name-defined]
-        capi.untrack(inputs)  # type: ignore[name-defined]
-        capi.untrack(local_grads)  # type: ignore[name-defined]
+    if cython.compiled and capi.PyGC_IsEnabled():
+        capi.untrack(inputs)
+        capi.untrack(local_grads)
     return out
 
 
@@ -360,7 +366,7 @@ def as_value(x: Number) -> Value:
     constant = Constant.__new__(Constant) if COMPILED else _new(Constant)
     constant.data, constant.label = data, ""
     if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
-        constant.grad = 0.0
+        constant._grad = 0.0
     constant.inputs, constant.local_grads, constant.op, constant.params = (), (), "", ()
     return constant
 
@@ -393,7 +399,7 @@ def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Numbe
             wd = [v.data for v in w]
             z = _dot(wd, xd, b_j.data) if COMPILED else sum(map(mul, wd, xd), b_j.data)
         if cython.compiled and type(w) is list and type(xs) is list:  # (C: no list in between)
-            joined = capi.joined  # type: ignore[name-defined]  # (autograd/_cpython.pxd)
+            joined = capi.joined  # (autograd/_cpython.pxd)
             zs.append(record(z, joined(w, xs, b_j), joined(xd, wd, 1.0), "linear"))
         else:
             zs.append(record(z, (*w, *xs, b_j), (*xd, *wd, 1.0), "linear"))
@@ -485,9 +491,9 @@ def _walk(root, leaves, zero_grads):
             inputs = node.inputs
             if zero_grads and inputs:
                 if cython.compiled:
-                    node._grad, node._grad_is_none = 0.0, False  # type: ignore[attr-defined]
+                    node._grad, node._grad_is_none = 0.0, False
                 else:
-                    node.grad = 0.0
+                    node._grad = 0.0
             if len(inputs) > 2 and visited.issuperset(inputs):
                 continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
@@ -502,9 +508,8 @@ def _walk(root, leaves, zero_grads):
 @cython.cclass
 class _Marks:
     """The compiled walk's visited set: a node keeps the number of the last walk that visited it
-    (32 bits, beside .grad's None flag). A compiled walk runs to its end holding the GIL, so no
-    other walk interleaves. After _LAST_WALK walks the numbers would repeat: later walks keep a
-    set, as the Python walk always does."""
+    (32 bits, beside .grad's None flag); a walk runs to its end holding the GIL. After _LAST_WALK
+    walks the numbers would repeat, so later walks keep a set of the nodes' ids instead."""
 
     if cython.compiled:
         walk = cython.declare(cython.uint)
@@ -520,7 +525,7 @@ class _Marks:
 
     @cython.locals(node=Value)
     def __contains__(self, node):
-        return node.mark == self.walk if self.seen is None else node in self.seen
+        return node.mark == self.walk if self.seen is None else id(node) in self.seen
 
     @cython.ccall
     @cython.locals(node=Value)
@@ -528,13 +533,13 @@ class _Marks:
         if self.seen is None:
             node.mark = self.walk
         else:
-            self.seen.add(node)
+            self.seen.add(id(node))  # (by identity, as marks are: a Value need not be hashable)
 
     @cython.ccall
     @cython.locals(nodes=tuple, node=Value)
     def issuperset(self, nodes):
         if self.seen is not None:
-            return self.seen.issuperset(nodes)
+            return self.seen.issuperset(map(id, nodes))
         for node in nodes:
             if node.mark != self.walk:
                 return False

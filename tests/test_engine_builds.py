@@ -23,6 +23,7 @@ import pytest
 import autograd
 from autograd import Constant, Parameter, Value, engine, linear, topological_order, total
 from autograd import value as value_module
+from autograd.value import record
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = {**os.environ, engine.SWITCH: "1"}
@@ -128,10 +129,10 @@ def test_tuples_made_while_the_collector_is_paused_are_left_to_its_next_collecti
     assert not gc.is_tracked(y.inputs) and not gc.is_tracked(y.local_grads)
 
 
-@compiled_only
-def test_a_compiled_grad_is_a_c_double_that_refuses_what_is_not_a_number():
-    """.grad is a C double beside a None flag: a number set by hand reads back as a float, and
-    anything else is refused at once, leaving the gradient as it was."""
+def test_grad_is_a_float_or_none_and_refuses_anything_else_in_both_builds():
+    """.grad is a property in both builds (compiled: a C double beside a None flag): a number
+    set by hand is kept as a float, and anything else is refused at once, leaving .grad as it
+    was."""
     x = Value(2.0)
     assert x.grad == 0.0 and type(x.grad) is float
     x.grad = 3
@@ -145,6 +146,28 @@ def test_a_compiled_grad_is_a_c_double_that_refuses_what_is_not_a_number():
     assert x.grad == 5.0
     x.grad = np.float32(0.5)
     assert x.grad == 0.5 and type(x.grad) is float
+    x.grad = -0.0
+    assert math.copysign(1.0, x.grad) == -1.0
+
+
+def test_init_starts_the_gradient_at_zero_even_on_a_used_value():
+    class Weight(Parameter):
+        def __init__(self, data):
+            self.grad = None  # set before Value.__init__, which starts it at 0
+            super().__init__(data)
+
+    assert Weight(1.0).grad == 0.0
+    x = Value(2.0)
+    (x * 3.0).backward()
+    x.__init__(5.0)
+    assert (x.data, x.grad) == (5.0, 0.0)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (NumPy's inf - inf)
+def test_an_op_whose_numpy_result_is_inf_is_an_overflow_error_in_both_builds():
+    x = Value(1.0)
+    with pytest.raises(OverflowError, match="myop of 1.0 is too large for a float"):
+        record(np.float32(np.inf), (x,), (1.0,), "myop")
 
 
 def test_a_grad_of_none_accumulates_from_zero_in_both_builds():
@@ -178,6 +201,21 @@ def test_walks_after_the_walk_numbers_run_out_keep_a_set_and_find_the_same(monke
     assert topological_order(root, leaves=False) == [v for v in order if v.inputs]
     root.backward()
     assert [x.grad for x in xs] == grads
+
+
+@compiled_only
+def test_the_walk_after_the_numbers_run_out_still_goes_by_identity(monkeypatch):
+    """Marks are per node, so the compiled walk never hashes a Value; nor does its set of ids."""
+
+    class Unhashable(Value):
+        def __eq__(self, other):
+            return isinstance(other, Value) and self.data == other.data
+
+    x = Unhashable(2.0)
+    root = x * x + x
+    monkeypatch.setattr(value_module, "_LAST_WALK", 0)
+    root.backward()
+    assert x.grad == 5.0
 
 
 def test_linear_rows_hold_each_input_once_and_let_go_of_all_of_them():
