@@ -4,8 +4,7 @@ A `Value` holds one number and records the operation and operands that produced 
 `backward()` applies the chain rule through that graph in reverse topological order.
 The modules, each importing only those below it:
 
-    value        the engine: Value, backward(), the graph walk      (power: x ** n's rules;
-                                                                     checks: argument checks)
+    value        the engine: Value, backward(), the graph walk      (checks: argument checks)
     ops          the op registry: one record per operation, define_op for new ones; weighted_sum
     grad_mode    no_grad, enable_grad
     derivatives  grad(), with create_graph=True for gradients of gradients

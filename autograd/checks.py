@@ -127,3 +127,11 @@ def check_overflow(result: float, operands: list[float], op: str) -> None:
         shown = ", ".join(map(repr, operands[:6])) + (", ..." if len(operands) > 6 else "")
         what = f"{op} of {shown}"
     raise OverflowError(f"{what} is too large for a float (overflow)")
+
+
+def as_exponent(n: object) -> int | float:
+    """A number exponent of x ** n (a NumPy scalar, a Fraction) as an int or a float; TypeError
+    for a bool or anything that is not a real number."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Real):
+        raise TypeError(f"exponent must be a Value or a real number, got {type(n).__name__}")
+    return int(n) if isinstance(n, numbers.Integral) else float(n)

@@ -9,11 +9,31 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from typing import Any, Literal, TypeVar
 
-from .value import pop_grad_mode, push_grad_mode
+from .value import GRAD_MODE, count_grad_mode_blocks
+
+_count_lock = threading.Lock()  # (the count is shared by all threads)
+
+
+def push_grad_mode(enabled: bool) -> None:
+    """Enter a block where operations record the graph (enabled=True) or not; pop_grad_mode()
+    leaves it. Use no_grad() or enable_grad(), which pair them for you."""
+    with _count_lock:
+        count_grad_mode_blocks(+1)
+    GRAD_MODE.set((bool(enabled), GRAD_MODE.get()))
+
+
+def pop_grad_mode() -> None:
+    """Leave the innermost grad-mode block of this thread or context (see push_grad_mode)."""
+    outer = GRAD_MODE.get()[1]
+    GRAD_MODE.set(outer if outer is not None else (True, None))
+    with _count_lock:
+        count_grad_mode_blocks(-1)
+
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _Mode = TypeVar("_Mode", bound="_GradMode")

@@ -7,17 +7,13 @@ every edge:
 
     input.grad += local_grad * out.grad
 
-Numbers follow one policy in every op:
-- nan propagates, as in PyTorch: an op given nan returns nan (relu included), with PyTorch's
-  local derivative there. inf given as an operand propagates as IEEE arithmetic says.
-- Overflow is an error: an op whose operands are finite but whose result is too large for a
-  float raises OverflowError (x * x as x ** 2 and exp do). Local derivatives and gradients may
-  be infinite (sqrt'(0) is inf). Outside an op's domain (log of a negative number, division by
-  zero) an op raises, never guesses.
-Recording is per thread and per context: `no_grad()` in one thread never affects another
-(autograd.grad_mode). Every op is also a record of the op registry (autograd.ops), which tells
-the other interpreters (second derivatives, the PyTorch replay, the expression parser, pictures)
-what it is; an op's parameters (the n of x ** n, leaky_relu's slope) are data on its node.
+One policy for numbers in every op: nan propagates (as in PyTorch, relu too), and so does an
+inf operand; a finite op whose result is too large for a float is an OverflowError (checks.py);
+local derivatives and gradients may be infinite (sqrt'(0)); outside an op's domain (log of a
+negative number, division by zero) an op raises, never guesses. Recording is per thread and per
+context (autograd.grad_mode). Every op is also a record of the op registry (autograd.ops), which
+tells the other interpreters (second derivatives, the PyTorch replay, the expression parser,
+pictures) what it is; an op's parameters (the n of x ** n, leaky_relu's slope) are data on it.
 Two builds of this file give the same bits (autograd/engine.py picks one): plain Python, and C by
 Cython where there is a compiler, whose `cython.` decorators make Value an untracked C struct.
 """
@@ -26,15 +22,13 @@ from __future__ import annotations
 
 import math
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
-from .checks import check_overflow, number, real
-from .power import as_exponent, power
+from .checks import as_exponent, check_overflow, number, real
 
 if TYPE_CHECKING:  # type checkers read the stand-in: Cython's own `cython` module has no types
     from . import cython_stub as cython
@@ -161,13 +155,13 @@ class Value:
         for x = 0 it is recorded as 0 (PyTorch's convention).
         """
         if isinstance(exponent, Value):
-            out, dx = power(self.data, exponent.data)
+            out, dx = _power(self.data, exponent.data)
             x = self.data
             dw = out * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
             return record(out, (self, exponent), (dx, dw), "**")
         # int and float first: the ABC checks in _exponent cost more than the whole op
         n = exponent if type(exponent) in (int, float) else as_exponent(exponent)
-        out, dx = power(self.data, n)
+        out, dx = _power(self.data, n)
         return record(out, (self,), (dx,), "**n", (n,))
 
     def __neg__(self) -> Value:
@@ -339,7 +333,7 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
         out._grad = 0.0
     out.data = data
     out.label = ""
-    if _switched and not _mode.get()[0]:  # some no_grad() is open somewhere: is it ours?
+    if _switched and not GRAD_MODE.get()[0]:  # some no_grad() is open somewhere: is it ours?
         inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
     out.inputs = inputs
     out.local_grads = local_grads
@@ -463,12 +457,10 @@ def total(terms: Iterable[Number]) -> Value:
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
-    """Every node root depends on, each after all of its inputs, root last.
-
-    Depth-first and iterative (no recursion), so graphs of any depth work. The order is
-    deterministic: it depends only on the graph and the order of each node's inputs.
-    With leaves=False, nodes without inputs are left out (backward() has nothing to do there).
-    """
+    """Every node root depends on, each after all of its inputs, root last. Depth-first and
+    iterative (no recursion), so graphs of any depth work. The order is deterministic: it depends
+    only on the graph and the order of each node's inputs. With leaves=False, nodes without
+    inputs are left out (backward() has nothing to do there)."""
     return _walk(root, leaves, False)
 
 
@@ -549,36 +541,22 @@ class _Marks:
 _LAST_WALK = 2**32 - 1  # the numbers a node's 32-bit mark can hold
 _walks = cython.declare(cython.uint, 0)
 
-# The grad mode, per thread and per context (contextvars): a `no_grad()` in one thread or task
-# never switches recording off in another. The ContextVar holds (enabled, the mode outside it):
-# blocks push and pop, so nested ones restore exactly. While `_switched` (blocks open in all
-# threads) is 0, an op skips the ContextVar. The with-blocks are in autograd.grad_mode.
-_mode: ContextVar[tuple[bool, Any]] = ContextVar("autograd_grad_mode", default=(True, None))
+# The grad mode, per thread and per context: autograd.grad_mode's blocks set GRAD_MODE, which
+# holds (enabled, the mode outside the block), and count the blocks open in all threads here.
+# While none is open, an op asks nothing; else it asks the mode of its own thread and context.
+GRAD_MODE: ContextVar[tuple[bool, Any]] = ContextVar("autograd_grad_mode", default=(True, None))
 _switched = cython.declare(cython.int, 0)
-_switched_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
     """Whether operations record the graph here (False inside `no_grad()`)."""
-    return _mode.get()[0]
+    return GRAD_MODE.get()[0]
 
 
-def push_grad_mode(enabled: bool) -> None:
-    """Enter a block where operations record the graph (enabled=True) or not; pop_grad_mode()
-    leaves it. Use autograd.no_grad() or enable_grad(), which pair them for you."""
+def count_grad_mode_blocks(change: int) -> None:
+    """Add `change` (+1, -1) to the count of grad-mode blocks open (autograd.grad_mode's)."""
     global _switched
-    with _switched_lock:
-        _switched += 1
-    _mode.set((bool(enabled), _mode.get()))
-
-
-def pop_grad_mode() -> None:
-    """Leave the innermost grad-mode block of this thread or context (see push_grad_mode)."""
-    global _switched
-    outer = _mode.get()[1]
-    _mode.set(outer if outer is not None else (True, None))
-    with _switched_lock:
-        _switched -= 1
+    _switched += change
 
 
 def _data_of(other):
@@ -589,6 +567,27 @@ def _data_of(other):
     if number is None:
         raise TypeError(f"a Value compares with a Value or a number, not {type(other).__name__}")
     return number
+
+
+@cython.cfunc
+def _power(x, n):
+    """x ** n and d(x^n)/dx = n x^(n-1); clear errors where x ** n is no real float (the
+    derivative may be infinite: a vertical tangent, or beyond the float range)."""
+    if x < 0 and not float(n).is_integer() and n == n:
+        raise ValueError(f"** with a negative base ({x!r}) needs an integer exponent, got {n!r}")
+    if x == 0 and n < 0:
+        raise ZeroDivisionError(f"0.0 cannot be raised to a negative power ({n!r})")
+    try:
+        out = x**n
+    except OverflowError:
+        raise OverflowError(f"{x!r} ** {n!r} is too large for a float (overflow)") from None
+    if x == 0 and n < 1:  # x^n is flat at 0 for n = 0 and vertical for 0 < n < 1
+        return out, 0.0 if n == 0 else math.inf
+    try:
+        return out, n * x ** (n - 1)
+    except OverflowError:  # |n x^(n-1)| beyond the float range (x tiny, n < 1): +-inf
+        negative = (n < 0) != (x < 0 and float(n - 1) % 2 == 1)
+        return out, -math.inf if negative else math.inf
 
 
 @cython.cfunc
