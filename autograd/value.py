@@ -159,7 +159,7 @@ class Value:
             x = self.data
             dw = out * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
             return record(out, (self, exponent), (dx, dw), "**")
-        # int and float first: the ABC checks in _exponent cost more than the whole op
+        # int and float first: the ABC checks in as_exponent cost more than the whole op
         n = exponent if type(exponent) in (int, float) else as_exponent(exponent)
         out, dx = _power(self.data, n)
         return record(out, (self,), (dx,), "**n", (n,))
