@@ -324,26 +324,26 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     the same order, the op's name (a key of autograd.ops.OPS) and parameters. In `no_grad()` a
     leaf that remembers nothing. Every op ends here, so here the overflow policy is held."""
     as_double = data  # (compiled: a C double, so that the check below makes no float object)
-    if as_double - as_double:  # 0.0 for every finite number; nan (true) for inf and nan
+    if as_double * 0.0 != 0.0:  # 0.0 for every finite number; nan for inf and nan
         check_overflow(data, [x.data for x in inputs], op)
+    if _switched and not GRAD_MODE.get()[0]:  # some no_grad() is open somewhere: is it ours?
+        inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
     if cython.compiled:
         out = Value.__new__(Value)  # (its C struct starts at grad 0.0)
+        # The collector need not track these tuples: they hold only untracked objects (while it
+        # is paused, as in train_step, it does not look). capi: autograd/_cpython.pxd
+        if capi.PyGC_IsEnabled():
+            capi.untrack(inputs)
+            capi.untrack(local_grads)
     else:
         out = _new(Value)
         out._grad = 0.0
     out.data = data
     out.label = ""
-    if _switched and not GRAD_MODE.get()[0]:  # some no_grad() is open somewhere: is it ours?
-        inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
     out.inputs = inputs
     out.local_grads = local_grads
     out.op = op
     out.params = params
-    # The collector need not track these tuples: they hold only untracked objects (and while it
-    # is paused, as in train_step, it does not look). Compiled only: capi is autograd/_cpython.pxd
-    if cython.compiled and capi.PyGC_IsEnabled():
-        capi.untrack(inputs)
-        capi.untrack(local_grads)
     return out
 
 
