@@ -19,21 +19,27 @@ The modules, each importing only those below it:
     files        writing and reading the user's files safely
     cli          the `graph` command (python -m autograd graph ...)
     engine       which build of value.py runs: compiled (Cython) or pure Python; ENGINE says
+
+The pictures (dot, writer, graph, frames, files) and graphviz load on first use of draw,
+draw_steps, save_frames or step_through, not on `import autograd`: without them it loads less
+than half the modules, and leaves far fewer objects for the garbage collector's full passes.
 """
 
 # First, before any module that uses it: load autograd.value, compiled or pure Python (engine.py)
 from .engine import ENGINE, ENGINE_REASON
 
 # isort: split
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .check import GradcheckError, central_difference, gradcheck
 from .derivatives import grad
-from .frames import draw_steps, save_frames, step_through
 from .grad_mode import enable_grad, no_grad
-from .graph import draw
 from .ops import OPS, Op, cos, define_op, sin, weighted_sum
 from .replay import crosscheck_graph
 from .steps import backward_steps
 from .value import (
+    HOOKS,
     Constant,
     Parameter,
     Value,
@@ -43,6 +49,37 @@ from .value import (
     topological_order,
     total,
 )
+
+if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ loads them on first use
+    from .frames import draw_steps, save_frames, step_through
+    from .graph import draw
+
+# what loads on first use: name -> the module that holds it (a module: itself)
+_ON_FIRST_USE = {m: m for m in ("dot", "writer", "graph", "frames", "files")}
+_ON_FIRST_USE |= {"draw": "graph", "draw_steps": "frames", "save_frames": "frames"}
+_ON_FIRST_USE["step_through"] = "frames"
+
+
+def __getattr__(name: str) -> Any:
+    """The pictures' functions and modules (see the docstring's end), imported when first used."""
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    module = importlib.import_module(f".{_ON_FIRST_USE[name]}", __name__)
+    found = module if name == _ON_FIRST_USE[name] else getattr(module, name)
+    globals()[name] = found  # from now on, an attribute like any other
+    return found
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ON_FIRST_USE})
+
+
+def _draw(*args: Any, **kwargs: Any) -> Any:
+    """Step.draw() before anything has imported autograd.graph (which lends its draw then)."""
+    return __getattr__("draw")(*args, **kwargs)
+
+
+HOOKS.setdefault("draw", _draw)
 
 __all__ = [
     "ENGINE",

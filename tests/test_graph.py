@@ -501,3 +501,47 @@ def test_write_writes_only_the_picture(tmp_path):
     (tmp_path / "folder.png").mkdir()
     with pytest.raises(ValueError, match="is a directory"):
         draw(c).write(tmp_path / "folder.png")
+
+
+# ---- the pictures load on first use ----
+
+
+def python_says(code):
+    """What `code`, run in a fresh interpreter (same engine build), prints."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_import_autograd_leaves_the_pictures_and_graphviz_unloaded_until_first_use():
+    code = (
+        "import sys, autograd\n"
+        "pictures = ('graphviz', 'autograd.dot', 'autograd.graph', 'autograd.frames')\n"
+        "print([m for m in pictures if m in sys.modules])\n"
+        "from autograd import draw\n"
+        "print([m for m in pictures if m not in sys.modules], draw is autograd.graph.draw)"
+    )
+    assert python_says(code).splitlines() == ["[]", "['autograd.frames'] True"]
+
+
+def test_a_step_draws_itself_before_anything_imported_the_pictures():
+    """Step.draw() reaches autograd.graph through value.HOOKS, filled when autograd.graph loads:
+    before that, autograd lends a stand-in that loads it. The picture is draw(root, step=step)."""
+    code = (
+        "import autograd\n"
+        "x = autograd.Value(0.5, label='x')\n"
+        "step = list((x * x).tanh().backward_steps())[1]\n"
+        "first = step.draw().source\n"
+        "print(first == autograd.draw(step.root, step=step).source, 'grad' in first)"
+    )
+    assert python_says(code) == "True True"
+
+
+def test_the_lazy_names_are_listed_and_a_wrong_name_is_an_attribute_error():
+    import autograd
+
+    assert {"draw", "draw_steps", "save_frames", "step_through", "graph"} <= set(dir(autograd))
+    assert autograd.save_frames is __import__("autograd.frames").frames.save_frames
+    with pytest.raises(AttributeError, match="module 'autograd' has no attribute 'drawing'"):
+        autograd.drawing  # noqa: B018
