@@ -54,10 +54,9 @@ if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ loads them on f
     from .frames import draw_steps, save_frames, step_through
     from .graph import draw
 
-# what loads on first use: name -> the module that holds it (a module: itself)
+# what loads on first use: a function's name -> its module; a module's name -> itself
 _ON_FIRST_USE = {m: m for m in ("dot", "writer", "graph", "frames", "files")}
-_ON_FIRST_USE |= {"draw": "graph", "draw_steps": "frames", "save_frames": "frames"}
-_ON_FIRST_USE["step_through"] = "frames"
+_ON_FIRST_USE.update(draw="graph", draw_steps="frames", save_frames="frames", step_through="frames")
 
 
 def __getattr__(name: str) -> Any:

@@ -94,7 +94,8 @@ class Value:
             grad = number(grad, "grad", finite=False)
         if cython.compiled:  # (a C double, and its None flag)
             self._grad_is_none = grad is None
-        self._grad = 0.0 if grad is None and cython.compiled else grad
+            grad = 0.0 if grad is None else grad
+        self._grad = grad
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -357,10 +358,12 @@ def as_value(x: Number) -> Value:
     data = real(x)
     if data is None:
         raise TypeError(f"expected a Value or a real number, got {type(x).__name__}")
-    constant = Constant.__new__(Constant) if COMPILED else _new(Constant)
-    constant.data, constant.label = data, ""
-    if not cython.compiled:  # (compiled: .grad starts at 0.0 in the C struct)
+    if cython.compiled:
+        constant = Constant.__new__(Constant)  # (its C struct starts at grad 0.0)
+    else:
+        constant = _new(Constant)
         constant._grad = 0.0
+    constant.data, constant.label = data, ""
     constant.inputs, constant.local_grads, constant.op, constant.params = (), (), "", ()
     return constant
 
@@ -393,8 +396,7 @@ def linear(W: Sequence[Sequence[Number]], x: Sequence[Number], b: Sequence[Numbe
             wd = [v.data for v in w]
             z = _dot(wd, xd, b_j.data) if COMPILED else sum(map(mul, wd, xd), b_j.data)
         if cython.compiled and type(w) is list and type(xs) is list:  # (C: no list in between)
-            joined = capi.joined  # (autograd/_cpython.pxd)
-            zs.append(record(z, joined(w, xs, b_j), joined(xd, wd, 1.0), "linear"))
+            zs.append(record(z, capi.joined(w, xs, b_j), capi.joined(xd, wd, 1.0), "linear"))
         else:
             zs.append(record(z, (*w, *xs, b_j), (*xd, *wd, 1.0), "linear"))
     return zs
@@ -482,10 +484,9 @@ def _walk(root, leaves, zero_grads):
             stack.append(None)
             inputs = node.inputs
             if zero_grads and inputs:
-                if cython.compiled:
-                    node._grad, node._grad_is_none = 0.0, False
-                else:
-                    node._grad = 0.0
+                node._grad = 0.0
+                if cython.compiled:  # (and its None flag)
+                    node._grad_is_none = False
             if len(inputs) > 2 and visited.issuperset(inputs):
                 continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
