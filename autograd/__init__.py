@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from .check import GradcheckError, central_difference, gradcheck
 from .derivatives import grad
-from .grad_mode import enable_grad, no_grad
-from .ops import OPS, Op, cos, define_op, sin, weighted_sum
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .ops import OPS, Op, cos, define_op, sin, total, weighted_sum
 from .replay import crosscheck_graph
 from .steps import backward_steps
 from .value import (
@@ -44,10 +44,8 @@ from .value import (
     Parameter,
     Value,
     as_value,
-    is_grad_enabled,
     linear,
     topological_order,
-    total,
 )
 
 if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ loads them on first use

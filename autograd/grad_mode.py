@@ -27,6 +27,11 @@ def push_grad_mode(enabled: bool) -> None:
     GRAD_MODE.set((bool(enabled), GRAD_MODE.get()))
 
 
+def is_grad_enabled() -> bool:
+    """Whether operations record the graph here (False inside `no_grad()`)."""
+    return GRAD_MODE.get()[0]
+
+
 def pop_grad_mode() -> None:
     """Leave the innermost grad-mode block of this thread or context (see push_grad_mode)."""
     outer = GRAD_MODE.get()[1]

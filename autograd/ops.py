@@ -28,9 +28,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, TypeAlias
 
-from .value import Constant, Number, Value, as_value, linear, record, total
+from .value import Constant, Number, Value, as_value, linear, record
 
 # The rules an op's record holds (see Op): its local derivatives as Values, its PyTorch form
 # (torch, the input tensors, node.params) -> a tensor, and a formula (node, operand names) -> str.
@@ -365,6 +367,25 @@ for _op in (
 
 
 # ---- ops defined entirely here, as a user would define one ----
+
+
+_data = attrgetter("data")
+
+
+def total(terms: Iterable[Number]) -> Value:
+    """terms[0] + terms[1] + ... as ONE node (op 'sum'): d(sum)/d(term) = 1 for every term."""
+    nodes: list[Any] = list(terms)
+    if not all(map(isinstance, nodes, repeat(Value))):  # (one C-level pass)
+        nodes = [as_value(t) for t in nodes]  # numbers become Constants; else a TypeError
+    if not nodes:
+        return Constant(0.0)
+    try:
+        data = math.fsum(map(_data, nodes))  # exact: the sum does not depend on the order
+    except OverflowError:
+        data = math.inf  # record() raises the policy's OverflowError (all terms are finite)
+    except ValueError:  # inf - inf
+        data = math.nan
+    return record(data, tuple(nodes), (1.0,) * len(nodes), "sum")
 
 
 def weighted_sum(w: Sequence[Number], x: Sequence[Number], b: Number = 0.0) -> Value:

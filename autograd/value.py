@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from itertools import repeat
 from operator import mul
@@ -54,13 +54,14 @@ class Value:
     """A number in a computation graph: its data, its gradient, and how it was made."""
 
     if not TYPE_CHECKING and cython.compiled:  # a C struct of the same fields, and a mark
-        data, op, label = cython.declare(object, visibility="public")
-        inputs, local_grads, params = cython.declare(tuple, visibility="public")
+        data, label = cython.declare(object, visibility="public")
+        inputs, local_grads = cython.declare(tuple, visibility="public")
+        _how = cython.declare(object)  # .op and .params (properties, below)
         mark = cython.declare(cython.uint)
         _grad_is_none = cython.declare(cython.bint)  # .grad is None ("none yet") if this is set,
         _grad = cython.declare(cython.double)  # else this C double (0.0 in a new Value)
     else:  # (as plain Python, _grad holds .grad itself: a float, or None)
-        __slots__ = ("data", "_grad", "inputs", "local_grads", "op", "params", "label")
+        __slots__ = ("data", "_grad", "inputs", "local_grads", "_how", "label")  # 6: 80 bytes
         _grad: float | None
     __array_ufunc__ = None  # NumPy scalars hand `np.float64(2) * x` over to our operators
 
@@ -76,9 +77,26 @@ class Value:
             self._grad_is_none = False
         self.inputs: Nodes = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads: Floats = ()  # d(self)/d(input) for each input, same order
-        self.op: str = ""  # the operation that made this Value (a key of autograd.ops.OPS); or ''
-        self.params: Floats = ()  # the op's parameters: (n,) for x ** n, (slope,) for leaky_relu
+        self._how: str | tuple[str, Floats] = ""  # its op, or (op, params) for an op with params
         self.label: str = label
+
+    @property
+    def op(self) -> str:
+        """The operation that made this Value (a key of autograd.ops.OPS); '' for a leaf."""
+        return self._how if isinstance(self._how, str) else self._how[0]
+
+    @op.setter
+    def op(self, op: str) -> None:
+        self._how = (op, self.params) if self.params else op
+
+    @property
+    def params(self) -> Floats:
+        """The op's parameters: (n,) for x ** n, (slope,) for leaky_relu; () for the others."""
+        return () if isinstance(self._how, str) else self._how[1]
+
+    @params.setter
+    def params(self, params: Floats) -> None:
+        self._how = (self.op, params) if params else self.op
 
     @property
     def grad(self) -> float | None:
@@ -311,10 +329,12 @@ def _backward_compiled(root, order):
             i += 1
 
 
+@cython.locals(node=Value)
 def _rebuilt(cls: type[Value], *fields: Any) -> Value:
     """The Value that Value.__reduce__ took apart (unpickling calls this)."""
     node = cls.__new__(cls)
-    node.data, node.grad, node.inputs, node.local_grads, node.op, node.params, node.label = fields
+    node.data, node.grad, node.inputs, node.local_grads, op, params, node.label = fields
+    node._how = (op, params) if params else op
     return node
 
 
@@ -343,8 +363,7 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
     out.label = ""
     out.inputs = inputs
     out.local_grads = local_grads
-    out.op = op
-    out.params = params
+    out._how = (op, params) if params else op  # (one field for both: a smaller node)
     return out
 
 
@@ -364,7 +383,7 @@ def as_value(x: Number) -> Value:
         constant = _new(Constant)
         constant._grad = 0.0
     constant.data, constant.label = data, ""
-    constant.inputs, constant.local_grads, constant.op, constant.params = (), (), "", ()
+    constant.inputs, constant.local_grads, constant._how = (), (), ""
     return constant
 
 
@@ -442,20 +461,6 @@ def _values(xs: Sequence[Number]) -> Sequence[Value]:
     if all(map(isinstance, xs, repeat(Value))):
         return xs  # type: ignore[return-value]  # (every one is a Value)
     return [as_value(v) for v in xs]
-
-
-def total(terms: Iterable[Number]) -> Value:
-    """terms[0] + terms[1] + ... as ONE node (op 'sum'): d(sum)/d(term) = 1 for every term."""
-    nodes = [as_value(t) for t in terms]
-    if not nodes:
-        return Constant(0.0)
-    try:
-        data = math.fsum(t.data for t in nodes)  # exact: the sum does not depend on the order
-    except OverflowError:
-        data = math.inf  # record() raises the policy's OverflowError (all terms are finite)
-    except ValueError:  # inf - inf
-        data = math.nan
-    return record(data, tuple(nodes), (1.0,) * len(nodes), "sum")
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
@@ -547,11 +552,6 @@ _walks = cython.declare(cython.uint, 0)
 # While none is open, an op asks nothing; else it asks the mode of its own thread and context.
 GRAD_MODE: ContextVar[tuple[bool, Any]] = ContextVar("autograd_grad_mode", default=(True, None))
 _switched = cython.declare(cython.int, 0)
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations record the graph here (False inside `no_grad()`)."""
-    return GRAD_MODE.get()[0]
 
 
 def count_grad_mode_blocks(change: int) -> None:

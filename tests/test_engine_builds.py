@@ -458,6 +458,23 @@ def test_a_pickled_graph_loads_in_the_other_build():
     assert type(again.inputs[0].inputs[1]) is Constant
 
 
+def test_an_ops_parameters_cross_a_pickle_into_the_other_build():
+    x = Value(1.5, "x")
+    y = (x**3).leaky_relu(0.25) - 2
+    code = (
+        "import pickle, sys\n"
+        "y = pickle.loads(sys.stdin.buffer.read())\n"
+        "p, c = y.inputs[0], y.inputs[0].inputs[0]\n"
+        "print(y.op, y.params, p.op, p.params, c.op, c.params, c.inputs[0].label)\n"
+    )
+    other = PURE if autograd.ENGINE == "compiled" else NOT_PURE
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=pickle.dumps(y), env=other, capture_output=True
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == "- () leaky_relu (0.25,) **n (3,) x".split()
+
+
 # ---- the install without a C compiler ----
 
 

@@ -125,6 +125,21 @@ def test_ops_record_op_inputs_and_local_grads():
     assert sq.inputs == (x, x)
 
 
+def test_a_node_made_by_hand_as_a_lesson_writes_it_backpropagates_and_keeps_its_op():
+    """A lesson's own op, micrograd-style: a Value whose inputs, local_grads and op are set
+    by hand. backward() uses it, and .op and .params read back what was set."""
+    x = Value(2.0)
+    cube = Value(x.data**3)
+    cube.inputs, cube.local_grads, cube.op = (x,), (3 * x.data**2,), "cube"
+    (cube * 2).backward()
+    assert x.grad == 24.0 and (cube.op, cube.params) == ("cube", ())
+    cube.params = (3,)  # the op stays as it was, and so does each when the other is set again
+    cube.op = "power"
+    assert (cube.op, cube.params) == ("power", (3,))
+    cube.params = ()
+    assert (cube.op, cube.params) == ("power", ())
+
+
 def test_numbers_become_constants_in_operand_order():
     x = Value(3.0)
     y = 2 * x
