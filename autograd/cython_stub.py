@@ -16,7 +16,7 @@ compiled = False  # value.py is running as Python, not compiled
 # C types: in Python, only names
 bint = builtins.bool
 double = builtins.float
-int = uint = Py_ssize_t = builtins.int
+int = ulonglong = Py_ssize_t = builtins.int
 
 
 def _unchanged(function_or_class: _T) -> _T:

@@ -42,6 +42,10 @@ else:
 
 COMPILED: bool = cython.compiled  # True in the compiled build (autograd.ENGINE says it too)
 _COMPENSATED_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
+_DEEP = 100 if COMPILED else 400  # the walk's recursion: C stack (32 KiB threads) or 1000 calls
+_walks = cython.declare(cython.ulonglong, 0)  # the walks so far (_Marks): 64 bits never run out
+HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
+_new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
 Number: TypeAlias = Union["Value", float]  # an operand: a Value or a real number (int too)
 Nodes: TypeAlias = tuple["Value", ...]  # a node's inputs
 Floats: TypeAlias = tuple[float, ...]  # its local derivatives, its op's parameters
@@ -57,7 +61,7 @@ class Value:
         data, label = cython.declare(object, visibility="public")
         inputs, local_grads = cython.declare(tuple, visibility="public")
         _how = cython.declare(object)  # .op and .params (properties, below)
-        mark = cython.declare(cython.uint)
+        mark = cython.declare(cython.ulonglong)
         _grad_is_none = cython.declare(cython.bint)  # .grad is None ("none yet") if this is set,
         _grad = cython.declare(cython.double)  # else this C double (0.0 in a new Value)
     else:  # (as plain Python, _grad holds .grad itself: a float, or None)
@@ -91,12 +95,8 @@ class Value:
 
     @property
     def params(self) -> Floats:
-        """The op's parameters: (n,) for x ** n, (slope,) for leaky_relu; () for the others."""
+        """The op's parameters (record's params): (n,) for x ** n, (slope,) for leaky_relu."""
         return () if isinstance(self._how, str) else self._how[1]
-
-    @params.setter
-    def params(self, params: Floats) -> None:
-        self._how = (self.op, params) if params else self.op
 
     @property
     def grad(self) -> float | None:
@@ -259,10 +259,9 @@ class Value:
     # ---- the backward pass ----
 
     def backward(self) -> None:
-        """Set x.grad += d(self)/dx for every leaf x self depends on. Leaf gradients accumulate over
-        calls (zero them between steps; None, as zero_grad(set_to_none=True) leaves it, is none
-        yet); every other node's gradient is reset to d(self)/d(node) of this pass. A node whose
-        gradient is 0 passes nothing on unless a local derivative is inf or nan (0 * inf: nan)."""
+        """Set x.grad += d(self)/dx for every leaf x self depends on: leaf gradients accumulate
+        (zero them between steps; None is none yet), every other node's is d(self)/d(node) of this
+        pass. A node of gradient 0 passes nothing on unless a local derivative is inf or nan."""
         order: list[Value] = _walk(self, False, True)  # (its nodes with inputs: grad 0 now)
         if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
             return _backward_compiled(self, order)
@@ -287,8 +286,7 @@ class Value:
         return _rebuilt, (type(self), *fields, self.label)
 
     def backward_steps(self) -> Any:
-        """autograd.backward_steps(self): this backward pass one node per step, a view that changes
-        no .grad (autograd.steps, not imported here, fills HOOKS when autograd is imported)."""
+        """autograd.backward_steps(self): this backward pass one node per step (via HOOKS)."""
         return HOOKS["backward_steps"](self)
 
 
@@ -307,9 +305,6 @@ class Parameter(Value):
 
 
 Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (compiled: needed)
-
-HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
-_new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
 
 
 @cython.cfunc
@@ -351,18 +346,14 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
         inputs, local_grads, op, params = (), (), "", ()  # yes: a leaf, remembering nothing
     if cython.compiled:
         out = Value.__new__(Value)  # (its C struct starts at grad 0.0)
-        # The collector need not track these tuples: they hold only untracked objects (while it
-        # is paused, as in train_step, it does not look). capi: autograd/_cpython.pxd
-        if capi.PyGC_IsEnabled():
+        if capi.PyGC_IsEnabled():  # untracked: they hold untracked objects (a paused GC skips)
             capi.untrack(inputs)
             capi.untrack(local_grads)
     else:
         out = _new(Value)
         out._grad = 0.0
-    out.data = data
-    out.label = ""
-    out.inputs = inputs
-    out.local_grads = local_grads
+    out.data, out.label = data, ""
+    out.inputs, out.local_grads = inputs, local_grads
     out._how = (op, params) if params else op  # (one field for both: a smaller node)
     return out
 
@@ -464,25 +455,29 @@ def _values(xs: Sequence[Number]) -> Sequence[Value]:
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
-    """Every node root depends on, each after all of its inputs, root last. Depth-first and
-    iterative (no recursion), so graphs of any depth work. The order is deterministic: it depends
-    only on the graph and the order of each node's inputs. With leaves=False, nodes without
-    inputs are left out (backward() has nothing to do there)."""
+    """Every node root depends on (at any depth), each after its inputs, root last: depth-first,
+    first operand first, so only the graph decides. leaves=False leaves out nodes without inputs."""
     return _walk(root, leaves, False)
 
 
 @cython.cfunc
 @cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
 @cython.locals(inputs=tuple, zero_grads=cython.bint)
-def _walk(root, leaves, zero_grads):
-    """topological_order(root, leaves); zero_grads (backward()): set grads to 0 on the way."""
-    order: list[Value] = []
-    visited: Any = _Marks() if COMPILED else set()
+def _walk(root, leaves, zero_grads, visited=None, order=None):
+    """topological_order(root, leaves); zero_grads: grads set to 0 on the way. By recursion (the
+    fastest walk in Python) down to _DEEP nodes; below them, with a stack (None: inputs done)."""
+    if visited is None:
+        order, visited = [], (_Marks() if COMPILED else set())
+        try:
+            _visit(root, leaves, zero_grads, visited, order, _DEEP)
+            return order
+        except RecursionError:  # called from deep in a stack: the same walk, with the stack
+            order, visited = [], (_Marks() if COMPILED else set())
     stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
-        if node is None:  # marker: every input of the node below it has been emitted
-            order.append(stack.pop())  # type: ignore[arg-type]  # (below a marker: a node)
+        if node is None:
+            order.append(stack.pop())  # (below a marker: a node)
         elif node not in visited:
             visited.add(node)
             stack.append(node)
@@ -492,60 +487,65 @@ def _walk(root, leaves, zero_grads):
                 node._grad = 0.0
                 if cython.compiled:  # (and its None flag)
                     node._grad_is_none = False
-            if len(inputs) > 2 and visited.issuperset(inputs):
-                continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
                 if leaves or x.inputs:
                     stack.append(x)  # (if it has been visited, it is skipped when popped)
-                else:
-                    visited.add(x)  # a leaf left out of the order: seen, never pushed
     return order
+
+
+@cython.cfunc
+@cython.locals(node=Value, x=Value, inputs=tuple, leaves=cython.bint, zero_grads=cython.bint)
+@cython.locals(visited="_Marks", order=list, budget=cython.int)
+def _visit(node, leaves, zero_grads, visited, order, budget):
+    """_walk by recursion, `budget` calls deep at most: node after every input it depends on."""
+    visited.add(node)
+    inputs = node.inputs
+    if zero_grads and inputs:
+        node._grad = 0.0
+        if cython.compiled:  # (and its None flag)
+            node._grad_is_none = False
+    if len(inputs) <= 2 or not visited.issuperset(inputs):  # (C speed for a linear node)
+        for x in inputs:
+            if not (leaves or x.inputs):
+                visited.add(x)  # a leaf left out of the order: seen, for issuperset
+            elif x not in visited:
+                if budget:
+                    _visit(x, leaves, zero_grads, visited, order, budget - 1)
+                else:
+                    _walk(x, leaves, zero_grads, visited, order)
+    order.append(node)
 
 
 @cython.final
 @cython.cclass
 class _Marks:
-    """The compiled walk's visited set: a node keeps the number of the last walk that visited it
-    (32 bits, beside .grad's None flag); a walk runs to its end holding the GIL. After _LAST_WALK
-    walks the numbers would repeat, so later walks keep a set of the nodes' ids instead."""
+    """The compiled walk's visited set: a node keeps the number of the last walk that saw it."""
 
     if cython.compiled:
-        walk = cython.declare(cython.uint)
-        seen = cython.declare(set)  # None while walks are numbered
+        walk = cython.declare(cython.ulonglong)
 
     def __init__(self):
         global _walks
-        if _walks >= _LAST_WALK:
-            self.seen = set()
-        else:
-            _walks += 1
-            self.walk = _walks
+        _walks += 1
+        self.walk = _walks
 
     @cython.locals(node=Value)
     def __contains__(self, node):
-        return node.mark == self.walk if self.seen is None else id(node) in self.seen
+        return node.mark == self.walk
 
     @cython.ccall
     @cython.locals(node=Value)
     def add(self, node):
-        if self.seen is None:
-            node.mark = self.walk
-        else:
-            self.seen.add(id(node))  # (by identity, as marks are: a Value need not be hashable)
+        node.mark = self.walk
 
     @cython.ccall
     @cython.locals(nodes=tuple, node=Value)
     def issuperset(self, nodes):
-        if self.seen is not None:
-            return self.seen.issuperset(map(id, nodes))
         for node in nodes:
             if node.mark != self.walk:
                 return False
         return True
 
-
-_LAST_WALK = 2**32 - 1  # the numbers a node's 32-bit mark can hold
-_walks = cython.declare(cython.uint, 0)
 
 # The grad mode, per thread and per context: autograd.grad_mode's blocks set GRAD_MODE, which
 # holds (enabled, the mode outside the block), and count the blocks open in all threads here.

@@ -127,6 +127,82 @@ def test_the_walk_gives_exactly_the_depth_first_order(recipe):
         assert topological_order(root, with_leaves) == depth_first_order(root, with_leaves)
 
 
+def deep_random_graph(depth, seed):
+    """A graph `depth` ops deep along its first operands, with side branches that reach back
+    to earlier nodes (shared subgraphs) and leaves: deeper than the walk's recursion goes."""
+    import random
+
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(5)]
+    nodes = list(leaves)
+    y = leaves[0]
+    for _ in range(depth):  # (products by leaves only, so that the numbers stay small)
+        step = rng.randrange(3)
+        if step == 0:
+            y = y * rng.choice(leaves)
+        else:
+            other = rng.choice(nodes)
+            y = y + other if step == 1 else y - other
+        nodes.append(y)
+    return y, leaves
+
+
+@pytest.mark.parametrize("depth", [399, 400, 401, 3000])
+def test_a_graph_deeper_than_the_recursion_gets_the_same_depth_first_order(depth):
+    """The walk recurses down to 400 nodes and goes on with a stack below: the order (and so
+    every gradient's bits) is the one depth_first_order gives, on either side of that depth."""
+    root, _ = deep_random_graph(depth, seed=depth)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * depth + 1000))  # (for the recursive reference only)
+    try:
+        expected = {leaves: depth_first_order(root, leaves) for leaves in (True, False)}
+    finally:
+        sys.setrecursionlimit(limit)
+    for leaves in (True, False):
+        assert topological_order(root, leaves) == expected[leaves]
+
+
+def test_backward_runs_in_a_thread_with_the_smallest_stack_python_allows():
+    """The compiled walk's recursion uses the C stack: it stops at 100 nodes, so a 32 KiB
+    thread stack (threading's minimum) walks any depth. A subprocess, in case it crashed."""
+    import subprocess
+
+    code = (
+        "import threading\n"
+        "from autograd import Value\n"
+        "y, x = Value(0.5), Value(0.9)\n"
+        "for _ in range(5000):\n"
+        "    y = (y * x).tanh()\n"
+        "threading.stack_size(32 * 1024)\n"
+        "t = threading.Thread(target=y.backward)\n"
+        "t.start(); t.join()\n"
+        "print(x.grad > 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "True"), result.stderr
+
+
+def test_backward_called_from_deep_in_a_stack_gives_the_same_gradients():
+    """Near Python's recursion limit the walk's recursion has no room: it starts again with its
+    own stack, and every gradient is the same, bit for bit."""
+    root, leaves = deep_random_graph(300, seed=7)
+    root.backward()
+    expected = [x.grad for x in leaves]
+    for x in leaves:
+        x.grad = 0.0
+
+    def call_at_depth(frames_left):
+        if frames_left > 40:
+            return call_at_depth(frames_left - 1)
+        root.backward()
+
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    call_at_depth(sys.getrecursionlimit() - depth)
+    assert [x.grad for x in leaves] == expected
+
+
 @settings(max_examples=200)
 @given(recipes())
 def test_topological_order_on_random_graphs(recipe):

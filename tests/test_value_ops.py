@@ -127,17 +127,17 @@ def test_ops_record_op_inputs_and_local_grads():
 
 def test_a_node_made_by_hand_as_a_lesson_writes_it_backpropagates_and_keeps_its_op():
     """A lesson's own op, micrograd-style: a Value whose inputs, local_grads and op are set
-    by hand. backward() uses it, and .op and .params read back what was set."""
+    by hand. backward() uses it, and .op reads back what was set; .params is record()'s."""
     x = Value(2.0)
     cube = Value(x.data**3)
     cube.inputs, cube.local_grads, cube.op = (x,), (3 * x.data**2,), "cube"
     (cube * 2).backward()
     assert x.grad == 24.0 and (cube.op, cube.params) == ("cube", ())
-    cube.params = (3,)  # the op stays as it was, and so does each when the other is set again
-    cube.op = "power"
-    assert (cube.op, cube.params) == ("power", (3,))
-    cube.params = ()
-    assert (cube.op, cube.params) == ("power", ())
+    square = x**2
+    square.op = "square"  # a new name keeps the parameters
+    assert (square.op, square.params) == ("square", (2,))
+    with pytest.raises(AttributeError):
+        square.params = (3,)
 
 
 def test_numbers_become_constants_in_operand_order():
