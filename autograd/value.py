@@ -42,7 +42,6 @@ else:
 
 COMPILED: bool = cython.compiled  # True in the compiled build (autograd.ENGINE says it too)
 _COMPENSATED_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
-_DEEP = 100 if COMPILED else 400  # the walk's recursion: C stack (32 KiB threads) or 1000 calls
 _walks = cython.declare(cython.ulonglong, 0)  # the walks so far (_Marks): 64 bits never run out
 HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
 _new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
@@ -464,15 +463,13 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 @cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
 @cython.locals(inputs=tuple, zero_grads=cython.bint)
 def _walk(root, leaves, zero_grads, visited=None, order=None):
-    """topological_order(root, leaves); zero_grads: grads set to 0 on the way. By recursion (the
-    fastest walk in Python) down to _DEEP nodes; below them, with a stack (None: inputs done)."""
+    """topological_order(root, leaves); zero_grads: grads set to 0 on the way. With a stack (None:
+    inputs done); compiled, by recursion (_visit) down to 100 nodes, and the stack below."""
     if visited is None:
         order, visited = [], (_Marks() if COMPILED else set())
-        try:
-            _visit(root, leaves, zero_grads, visited, order, _DEEP)
+        if COMPILED:
+            _visit(root, leaves, zero_grads, visited, order, 100)  # (C stack: 32 KiB threads)
             return order
-        except RecursionError:  # called from deep in a stack: the same walk, with the stack
-            order, visited = [], (_Marks() if COMPILED else set())
     stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
@@ -487,9 +484,13 @@ def _walk(root, leaves, zero_grads, visited=None, order=None):
                 node._grad = 0.0
                 if cython.compiled:  # (and its None flag)
                     node._grad_is_none = False
+            if len(inputs) > 2 and visited.issuperset(inputs):
+                continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
                 if leaves or x.inputs:
                     stack.append(x)  # (if it has been visited, it is skipped when popped)
+                else:
+                    visited.add(x)  # a leaf left out of the order: seen, never pushed
     return order
 
 
@@ -497,7 +498,7 @@ def _walk(root, leaves, zero_grads, visited=None, order=None):
 @cython.locals(node=Value, x=Value, inputs=tuple, leaves=cython.bint, zero_grads=cython.bint)
 @cython.locals(visited="_Marks", order=list, budget=cython.int)
 def _visit(node, leaves, zero_grads, visited, order, budget):
-    """_walk by recursion, `budget` calls deep at most: node after every input it depends on."""
+    """The compiled walk's recursion, `budget` calls deep at most: node after every input."""
     visited.add(node)
     inputs = node.inputs
     if zero_grads and inputs:
@@ -547,9 +548,8 @@ class _Marks:
         return True
 
 
-# The grad mode, per thread and per context: autograd.grad_mode's blocks set GRAD_MODE, which
-# holds (enabled, the mode outside the block), and count the blocks open in all threads here.
-# While none is open, an op asks nothing; else it asks the mode of its own thread and context.
+# The grad mode, per thread and context: autograd.grad_mode's blocks set GRAD_MODE (enabled, the
+# mode outside) and count the blocks open in all threads here; while none is, ops ask nothing.
 GRAD_MODE: ContextVar[tuple[bool, Any]] = ContextVar("autograd_grad_mode", default=(True, None))
 _switched = cython.declare(cython.int, 0)
 

@@ -147,10 +147,10 @@ def deep_random_graph(depth, seed):
     return y, leaves
 
 
-@pytest.mark.parametrize("depth", [399, 400, 401, 3000])
+@pytest.mark.parametrize("depth", [99, 100, 101, 3000])
 def test_a_graph_deeper_than_the_recursion_gets_the_same_depth_first_order(depth):
-    """The walk recurses down to 400 nodes and goes on with a stack below: the order (and so
-    every gradient's bits) is the one depth_first_order gives, on either side of that depth."""
+    """The compiled walk recurses down to 100 nodes and goes on with a stack below (pure Python:
+    the stack): the order, and so every gradient's bits, is depth_first_order's at any depth."""
     root, _ = deep_random_graph(depth, seed=depth)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 4 * depth + 1000))  # (for the recursive reference only)
@@ -164,7 +164,7 @@ def test_a_graph_deeper_than_the_recursion_gets_the_same_depth_first_order(depth
 
 def test_backward_runs_in_a_thread_with_the_smallest_stack_python_allows():
     """The compiled walk's recursion uses the C stack: it stops at 100 nodes, so a 32 KiB
-    thread stack (threading's minimum) walks any depth. A subprocess, in case it crashed."""
+    thread stack (threading's minimum) walks any depth. A subprocess, in case it crashes."""
     import subprocess
 
     code = (
@@ -183,8 +183,8 @@ def test_backward_runs_in_a_thread_with_the_smallest_stack_python_allows():
 
 
 def test_backward_called_from_deep_in_a_stack_gives_the_same_gradients():
-    """Near Python's recursion limit the walk's recursion has no room: it starts again with its
-    own stack, and every gradient is the same, bit for bit."""
+    """Near Python's recursion limit: the walk needs no Python recursion, and every gradient is
+    the same, bit for bit."""
     root, leaves = deep_random_graph(300, seed=7)
     root.backward()
     expected = [x.grad for x in leaves]
