@@ -80,7 +80,7 @@ class Value:
             self._grad_is_none = False
         self.inputs: Nodes = ()  # the operands, in order: x * x has inputs (x, x)
         self.local_grads: Floats = ()  # d(self)/d(input) for each input, same order
-        self._how: str | tuple[str, Floats] = ""  # its op, or (op, params) for an op with params
+        self._how: str | tuple[Any, ...] = ""  # its op, or (op, *params) for an op with params
         self.label: str = label
 
     @property
@@ -90,12 +90,12 @@ class Value:
 
     @op.setter
     def op(self, op: str) -> None:
-        self._how = (op, self.params) if self.params else op
+        self._how = (op, *self.params) if self.params else op
 
     @property
     def params(self) -> Floats:
         """The op's parameters (record's params): (n,) for x ** n, (slope,) for leaky_relu."""
-        return () if isinstance(self._how, str) else self._how[1]
+        return () if isinstance(self._how, str) else self._how[1:]
 
     @property
     def grad(self) -> float | None:
@@ -328,7 +328,7 @@ def _rebuilt(cls: type[Value], *fields: Any) -> Value:
     """The Value that Value.__reduce__ took apart (unpickling calls this)."""
     node = cls.__new__(cls)
     node.data, node.grad, node.inputs, node.local_grads, op, params, node.label = fields
-    node._how = (op, params) if params else op
+    node._how = (op, *params) if params else op
     return node
 
 
@@ -353,7 +353,7 @@ def record(data: float, inputs: Nodes, local_grads: Floats, op: str, params: Flo
         out._grad = 0.0
     out.data, out.label = data, ""
     out.inputs, out.local_grads = inputs, local_grads
-    out._how = (op, params) if params else op  # (one field for both: a smaller node)
+    out._how = (op, *params) if params else op  # (one field, one tuple: a smaller node)
     return out
 
 
