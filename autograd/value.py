@@ -42,7 +42,7 @@ else:
 
 COMPILED: bool = cython.compiled  # True in the compiled build (autograd.ENGINE says it too)
 _COMPENSATED_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
-_walks = cython.declare(cython.ulonglong, 0)  # the walks so far (_Marks): 64 bits never run out
+_walks = cython.declare(cython.ulonglong, 0)  # walks so far (each holds the GIL to its end)
 HOOKS: dict[str, Callable[..., Any]] = {}  # lent by modules above: backward_steps, draw
 _new = object.__new__  # a Value without __init__ (a compiled class needs its own __new__)
 Number: TypeAlias = Union["Value", float]  # an operand: a Value or a real number (int too)
@@ -520,7 +520,7 @@ def _visit(node, leaves, zero_grads, visited, order, budget):
 @cython.final
 @cython.cclass
 class _Marks:
-    """The compiled walk's visited set: a node keeps the number of the last walk that saw it."""
+    """The compiled walk's visited set: a node keeps the number (64 bits) of the last walk."""
 
     if cython.compiled:
         walk = cython.declare(cython.ulonglong)
