@@ -2,6 +2,8 @@
 
 import gc
 import math
+import random
+import subprocess
 import sys
 import time
 
@@ -130,8 +132,6 @@ def test_the_walk_gives_exactly_the_depth_first_order(recipe):
 def deep_random_graph(depth, seed):
     """A graph `depth` ops deep along its first operands, with side branches that reach back
     to earlier nodes (shared subgraphs) and leaves: deeper than the walk's recursion goes."""
-    import random
-
     rng = random.Random(seed)
     leaves = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(5)]
     nodes = list(leaves)
@@ -165,8 +165,6 @@ def test_a_graph_deeper_than_the_recursion_gets_the_same_depth_first_order(depth
 def test_backward_runs_in_a_thread_with_the_smallest_stack_python_allows():
     """The compiled walk's recursion uses the C stack: it stops at 100 nodes, so a 32 KiB
     thread stack (threading's minimum) walks any depth. A subprocess, in case it crashes."""
-    import subprocess
-
     code = (
         "import threading\n"
         "from autograd import Value\n"

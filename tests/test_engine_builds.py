@@ -415,6 +415,17 @@ def test_both_builds_give_the_same_bits_errors_and_messages():
 # ---- pickles ----
 
 
+def unpickled_in_the_other_build(node, code):
+    """What `code` prints (bytes) in a fresh interpreter of the other build, with the pickle of
+    `node` on its standard input."""
+    other = PURE if autograd.ENGINE == "compiled" else NOT_PURE
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=pickle.dumps(node), env=other, capture_output=True
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout
+
+
 def test_a_pickled_graph_loads_in_the_other_build():
     x = Parameter(1.5, "x")
     y = (x * x + Constant(2.0)).tanh()
@@ -426,12 +437,7 @@ def test_a_pickled_graph_loads_in_the_other_build():
         "print(autograd.ENGINE, type(x).__name__, x.label, x.grad.hex(), y.data.hex(), y.op)\n"
         "sys.stdout.flush(); sys.stdout.buffer.write(pickle.dumps(y))\n"
     )
-    other = PURE if autograd.ENGINE == "compiled" else NOT_PURE
-    result = subprocess.run(
-        [sys.executable, "-c", code], input=pickle.dumps(y), env=other, capture_output=True
-    )
-    assert result.returncode == 0, result.stderr.decode()
-    line, _, back = result.stdout.partition(b"\n")
+    line, _, back = unpickled_in_the_other_build(y, code).partition(b"\n")
     expected = f"Parameter x {x.grad.hex()} {y.data.hex()} tanh"
     assert line.decode().split(" ", 1)[1] == expected
     again = pickle.loads(back)  # and back into this build
@@ -448,12 +454,8 @@ def test_an_ops_parameters_cross_a_pickle_into_the_other_build():
         "p, c = y.inputs[0], y.inputs[0].inputs[0]\n"
         "print(y.op, y.params, p.op, p.params, c.op, c.params, c.inputs[0].label)\n"
     )
-    other = PURE if autograd.ENGINE == "compiled" else NOT_PURE
-    result = subprocess.run(
-        [sys.executable, "-c", code], input=pickle.dumps(y), env=other, capture_output=True
-    )
-    assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().split() == "- () leaky_relu (0.25,) **n (3,) x".split()
+    printed = unpickled_in_the_other_build(y, code).decode()
+    assert printed.split() == "- () leaky_relu (0.25,) **n (3,) x".split()
 
 
 # ---- the install without a C compiler ----
