@@ -261,9 +261,11 @@ class Value:
         """Set x.grad += d(self)/dx for every leaf x self depends on: leaf gradients accumulate
         (zero them between steps; None is none yet), every other node's is d(self)/d(node) of this
         pass. A node of gradient 0 passes nothing on unless a local derivative is inf or nan."""
-        order: list[Value] = _walk(self, False, True)  # (its nodes with inputs: grad 0 now)
         if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
-            return _backward_compiled(self, order)
+            return _backward_compiled(self)
+        order: list[Value] = _walk(self, False)  # (the nodes with inputs, and self)
+        for node in order if self.inputs else ():  # (a leaf self, alone in order, accumulates)
+            node._grad = 0.0  # every node's gradient starts at 0 in this pass
         self._grad = (0.0 if self._grad is None else self._grad) + 1.0
         for node in reversed(order):
             grad: float = node._grad  # type: ignore[assignment]  # (a node's, so not None)
@@ -307,10 +309,12 @@ Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (com
 
 
 @cython.cfunc
-@cython.locals(root=Value, order=list, node=Value, x=Value, local_grads=tuple)
+@cython.locals(root=Value, node=Value, x=Value, local_grads=tuple)
 @cython.locals(i=cython.Py_ssize_t, grad=cython.double, dnode_dx=cython.double)
-def _backward_compiled(root, order):
-    """backward()'s pass in the compiled build, on the C doubles behind .grad (None: 0.0)."""
+def _backward_compiled(root):
+    """backward() compiled, on the C doubles behind .grad (None: 0.0), zeroed by its walk."""
+    order: list[Any] = []  # (Any: the C fields above are not in a type checker's Value)
+    _visit(root, False, _Marks(True), order, 100)
     root._grad, root._grad_is_none = root._grad + 1.0, False
     for node in reversed(order):
         grad, local_grads = node._grad, node.local_grads
@@ -456,19 +460,19 @@ def _values(xs: Sequence[Number]) -> Sequence[Value]:
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node root depends on (at any depth), each after its inputs, root last: depth-first,
     first operand first, so only the graph decides. leaves=False leaves out nodes without inputs."""
-    return _walk(root, leaves, False)
+    return _walk(root, leaves)
 
 
 @cython.cfunc
 @cython.locals(order=list, stack=list, visited="_Marks", node=Value, x=Value, leaves=cython.bint)
-@cython.locals(inputs=tuple, zero_grads=cython.bint)
-def _walk(root, leaves, zero_grads, visited=None, order=None):
-    """topological_order(root, leaves); zero_grads: grads set to 0 on the way. With a stack (None:
-    inputs done); compiled, by recursion (_visit) down to 100 nodes, and the stack below."""
+@cython.locals(inputs=tuple)
+def _walk(root, leaves, visited=None, order=None):
+    """topological_order(root, leaves), with a stack (None: inputs done); compiled, by recursion
+    (_visit) down to 100 nodes, and the stack below."""
     if visited is None:
         order, visited = [], (_Marks() if COMPILED else set())
         if COMPILED:
-            _visit(root, leaves, zero_grads, visited, order, 100)  # (C stack: 32 KiB threads)
+            _visit(root, leaves, visited, order, 100)  # (C stack: 32 KiB threads)
             return order
     stack: list[Value | None] = [root]
     while stack:
@@ -480,10 +484,6 @@ def _walk(root, leaves, zero_grads, visited=None, order=None):
             stack.append(node)
             stack.append(None)
             inputs = node.inputs
-            if zero_grads and inputs:
-                node._grad = 0.0
-                if cython.compiled:  # (and its None flag)
-                    node._grad_is_none = False
             if len(inputs) > 2 and visited.issuperset(inputs):
                 continue  # one C-speed check: a linear node's inputs are often all visited
             for x in reversed(inputs):  # reversed: the first operand is visited first
@@ -495,40 +495,38 @@ def _walk(root, leaves, zero_grads, visited=None, order=None):
 
 
 @cython.cfunc
-@cython.locals(node=Value, x=Value, inputs=tuple, leaves=cython.bint, zero_grads=cython.bint)
+@cython.locals(node=Value, x=Value, inputs=tuple, leaves=cython.bint)
 @cython.locals(visited="_Marks", order=list, budget=cython.int)
-def _visit(node, leaves, zero_grads, visited, order, budget):
+def _visit(node, leaves, visited, order, budget):
     """The compiled walk's recursion, `budget` calls deep at most: node after every input."""
     visited.add(node)
     inputs = node.inputs
-    if zero_grads and inputs:
-        node._grad = 0.0
-        if cython.compiled:  # (and its None flag)
-            node._grad_is_none = False
     if len(inputs) <= 2 or not visited.issuperset(inputs):  # (C speed for a linear node)
         for x in inputs:
             if not (leaves or x.inputs):
                 visited.add(x)  # a leaf left out of the order: seen, for issuperset
             elif x not in visited:
                 if budget:
-                    _visit(x, leaves, zero_grads, visited, order, budget - 1)
+                    _visit(x, leaves, visited, order, budget - 1)
                 else:
-                    _walk(x, leaves, zero_grads, visited, order)
+                    _walk(x, leaves, visited, order)
     order.append(node)
 
 
 @cython.final
 @cython.cclass
 class _Marks:
-    """The compiled walk's visited set: a node keeps the number (64 bits) of the last walk."""
+    """The compiled walk's visited set: a node keeps the number (64 bits) of the last walk. In
+    backward's walk (zero_grads), marking a node with inputs sets its gradient to 0."""
 
     if cython.compiled:
         walk = cython.declare(cython.ulonglong)
+        zero_grads = cython.declare(cython.bint)
 
-    def __init__(self):
+    def __init__(self, zero_grads=False):
         global _walks
         _walks += 1
-        self.walk = _walks
+        self.walk, self.zero_grads = _walks, zero_grads
 
     @cython.locals(node=Value)
     def __contains__(self, node):
@@ -538,6 +536,8 @@ class _Marks:
     @cython.locals(node=Value)
     def add(self, node):
         node.mark = self.walk
+        if self.zero_grads and node.inputs:
+            node._grad, node._grad_is_none = 0.0, False
 
     @cython.ccall
     @cython.locals(nodes=tuple, node=Value)
