@@ -3,7 +3,7 @@
 Which one runs and why, the switch that forces pure Python, a compiled module built from another
 value.py never used, both builds giving the same bits on random graphs, pickles that load in
 either build, and an install without a C compiler. The rest of the suite runs against whichever
-build is in use; CI runs the engine's and nn's tests against both (.ci/run)."""
+build is in use; CI runs the whole suite against both (.ci/run)."""
 
 import gc
 import math
