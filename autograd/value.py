@@ -264,7 +264,7 @@ class Value:
         if cython.compiled:  # the same pass on the C doubles behind .grad: the same bits
             return _backward_compiled(self)
         order: list[Value] = _walk(self, False)  # (the nodes with inputs, and self)
-        for node in order if self.inputs else ():  # (a leaf self, alone in order, accumulates)
+        for node in order if self.inputs else ():  # (all of order; none if self is a leaf)
             node._grad = 0.0  # every node's gradient starts at 0 in this pass
         self._grad = (0.0 if self._grad is None else self._grad) + 1.0
         for node in reversed(order):
@@ -314,7 +314,7 @@ Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (com
 def _backward_compiled(root):
     """backward() compiled, on the C doubles behind .grad (None: 0.0), zeroed by its walk."""
     order: list[Any] = []  # (Any: the C fields above are not in a type checker's Value)
-    _visit(root, False, _Marks(True), order, 100)
+    _visit(root, False, _Marks(zero_grads=True), order, 100)
     root._grad, root._grad_is_none = root._grad + 1.0, False
     for node in reversed(order):
         grad, local_grads = node._grad, node.local_grads
@@ -498,7 +498,7 @@ def _walk(root, leaves, visited=None, order=None):
 @cython.locals(node=Value, x=Value, inputs=tuple, leaves=cython.bint)
 @cython.locals(visited="_Marks", order=list, budget=cython.int)
 def _visit(node, leaves, visited, order, budget):
-    """The compiled walk's recursion, `budget` calls deep at most: node after every input."""
+    """The compiled recursion, `budget` calls deep: node after inputs (marks may zero: _Marks)."""
     visited.add(node)
     inputs = node.inputs
     if len(inputs) <= 2 or not visited.issuperset(inputs):  # (C speed for a linear node)
@@ -536,7 +536,7 @@ class _Marks:
     @cython.locals(node=Value)
     def add(self, node):
         node.mark = self.walk
-        if self.zero_grads and node.inputs:
+        if self.zero_grads and node.inputs:  # backward's walk: the node's gradient starts at 0
             node._grad, node._grad_is_none = 0.0, False
 
     @cython.ccall
