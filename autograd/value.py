@@ -309,12 +309,11 @@ Value.__hash__ = object.__hash__  # type: ignore[method-assign]  # identity (com
 
 
 @cython.cfunc
-@cython.locals(root=Value, node=Value, x=Value, local_grads=tuple)
+@cython.locals(root=Value, order=list, node=Value, x=Value, local_grads=tuple)
 @cython.locals(i=cython.Py_ssize_t, grad=cython.double, dnode_dx=cython.double)
 def _backward_compiled(root):
     """backward() compiled, on the C doubles behind .grad (None: 0.0), zeroed by its walk."""
-    order: list[Any] = []  # (Any: the C fields above are not in a type checker's Value)
-    _visit(root, False, _Marks(zero_grads=True), order, 100)
+    order = _walk(root, False, _Marks(zero_grads=True))
     root._grad, root._grad_is_none = root._grad + 1.0, False
     for node in reversed(order):
         grad, local_grads = node._grad, node.local_grads
@@ -469,8 +468,8 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 def _walk(root, leaves, visited=None, order=None):
     """topological_order(root, leaves), with a stack (None: inputs done); compiled, by recursion
     (_visit) down to 100 nodes, and the stack below."""
-    if visited is None:
-        order, visited = [], (_Marks() if COMPILED else set())
+    if order is None:  # (else the compiled recursion's continuation, below 100 nodes)
+        order, visited = [], visited or (_Marks() if COMPILED else set())
         if COMPILED:
             _visit(root, leaves, visited, order, 100)  # (C stack: 32 KiB threads)
             return order
